@@ -1,0 +1,101 @@
+package futures
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// AsCompleted returns an iterator over the futures fs as they complete (Python's
+// as_completed): each distinct future once, those already done first (in the order of
+// fs), then the others in the order in which they complete. A nil future counts as
+// done. Nothing happens until the iteration starts.
+//
+// Each step yields a done future and a nil error. If ctx ends before every future has
+// been yielded, the iteration ends with one last step that yields the zero F and an
+// [*IncompleteError] that matches ctx.Err() and lists the futures not yielded, so that
+// they can be waited on again. AsCompleted cancels nothing. Breaking out of the loop
+// leaves nothing behind: no goroutine, and no registration on the futures.
+//
+// To iterate over futures of different result types, instantiate it with
+// [Awaitable]. AsCompleted costs O(len(fs)) time and allocations in all.
+func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] {
+	return func(yield func(F, error) bool) {
+		var zero F
+		if ctx == nil {
+			yield(zero, invalid("AsCompleted called with a nil context.Context"))
+			return
+		}
+		fs := dedupe(fs)
+		w := newWatcher()
+		pending := make(map[*core]int) // index in fs of each future not yet yielded and not done at start
+		var ready []int                // futures done at start, in input order
+		for i, f := range fs {
+			c := baseOf(f)
+			if c != nil && c.watch(w) {
+				pending[c] = i
+			} else {
+				ready = append(ready, i)
+			}
+		}
+		defer func() {
+			for c := range pending {
+				c.unwatch(w)
+			}
+		}()
+		for _, i := range ready {
+			if !yield(fs[i], nil) {
+				return
+			}
+		}
+		for len(pending) > 0 {
+			if ctx.Err() == nil {
+				select {
+				case <-w.ch:
+				case <-ctx.Done():
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				yield(zero, incomplete(fs, pending, err))
+				return
+			}
+			for _, c := range w.take() {
+				i, ok := pending[c]
+				if !ok {
+					continue
+				}
+				delete(pending, c)
+				if !yield(fs[i], nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func incomplete[F Awaitable](fs []F, pending map[*core]int, err error) *IncompleteError {
+	e := &IncompleteError{Total: len(fs), Err: err}
+	for _, f := range fs {
+		if c := baseOf(f); c != nil {
+			if _, ok := pending[c]; ok {
+				e.Pending = append(e.Pending, f)
+			}
+		}
+	}
+	return e
+}
+
+// IncompleteError ends an [AsCompleted] iteration whose context ended first (Python's
+// TimeoutError "2 (of 4) futures unfinished"). It matches the context's error with
+// [errors.Is].
+type IncompleteError struct {
+	Pending []Awaitable // the futures not yielded, in input order
+	Total   int         // the number of distinct futures
+	Err     error       // the context's error
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("futures: %d (of %d) futures unfinished: %v", len(e.Pending), e.Total, e.Err)
+}
+
+func (e *IncompleteError) Unwrap() error { return e.Err }

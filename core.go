@@ -1,0 +1,278 @@
+package futures
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+)
+
+// core is the part of a future that does not depend on its result type: its state, its
+// error, and everything that waits on it. Every Future[T] embeds one, so the executor,
+// Wait and AsCompleted handle futures of any type through it.
+type core struct {
+	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu
+
+	mu   sync.Mutex    // guards wake and ext, and serializes the terminal transition
+	wake chan struct{} // the wake-up channel of the first blocked Result, or nil
+	ext  *extra        // more waiters, the Done channel and the callbacks; nil until needed
+
+	// err is written once, under mu, before state becomes terminal; the atomic store of
+	// state publishes it to readers that load a terminal state.
+	err error
+
+	// owner is the executor that runs the task, or nil for a promise or a future whose
+	// submission was refused. It is set before the future is published.
+	owner *pool
+
+	// link ties the task to a submit context that can end. Nil when the task was
+	// submitted with context.Background or context.TODO. Set before publication.
+	link *ctxLink
+}
+
+// extra holds what only some futures need, so that the common future stays small.
+type extra struct {
+	done      chan struct{}   // closed on completion; made by the first Done call
+	wakes     []chan struct{} // wake-up channels of further blocked Result calls
+	watchers  []*watcher      // Wait and AsCompleted registrations
+	callbacks []func()        // done-callbacks, in registration order
+}
+
+// closedChan is returned by Done for futures that are already done.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+func (c *core) loadState() State { return State(c.state.Load()) }
+
+func (c *core) extLocked() *extra {
+	if c.ext == nil {
+		c.ext = new(extra)
+	}
+	return c.ext
+}
+
+// claim moves a pending future to Running. It fails if the future was canceled.
+func (c *core) claim() bool { return c.state.CompareAndSwap(uint32(Pending), uint32(Running)) }
+
+// terminate moves c to the terminal state st with error err, calling set under the lock
+// to store the result value. It reports false, changing nothing, if c was already
+// done, or if st is Canceled and c is running. cancelClaimed cancels a running future
+// instead: a worker does that when the task's context ended before the task started.
+func (c *core) terminate(st State, err error, set func()) bool {
+	return c.terminateFrom(st, err, set, false)
+}
+
+func (c *core) cancelClaimed(err error) { c.terminateFrom(Canceled, err, nil, true) }
+
+func (c *core) terminateFrom(st State, err error, set func(), fromRunning bool) bool {
+	c.mu.Lock()
+	from := c.loadState()
+	for {
+		if from.Done() || (st == Canceled && from == Running && !fromRunning) {
+			c.mu.Unlock()
+			return false
+		}
+		// The outcome is stored before the state that publishes it. No reader looks
+		// at it before the state is terminal, and only this locked code makes it so.
+		if set != nil {
+			set()
+		}
+		c.err = err
+		// Only claim changes the state without the lock; if a worker took the task
+		// since our load, look again.
+		if c.state.CompareAndSwap(uint32(from), uint32(st)) {
+			break
+		}
+		from = c.loadState()
+	}
+	wake, ext := c.wake, c.ext
+	c.wake = nil
+	c.mu.Unlock()
+	if c.link != nil {
+		c.link.release()
+	}
+	c.notify(wake, ext)
+	return true
+}
+
+// notify wakes everything that waits on c, which has just become done: blocked
+// Result calls first, then the Done channel, Wait and AsCompleted, then the callbacks.
+func (c *core) notify(wake chan struct{}, ext *extra) {
+	if wake != nil {
+		wake <- struct{}{}
+	}
+	if ext == nil {
+		return
+	}
+	for _, w := range ext.wakes {
+		w <- struct{}{}
+	}
+	if ext.done != nil {
+		close(ext.done)
+	}
+	for _, w := range ext.watchers {
+		w.notify(c)
+	}
+	runCallbacks(ext.callbacks, c.logger())
+	// Nothing appends to a done future's lists, so they can be dropped now; the
+	// Done channel stays for later Done calls.
+	c.mu.Lock()
+	ext.wakes, ext.watchers, ext.callbacks = nil, nil, nil
+	c.mu.Unlock()
+}
+
+// wait blocks until c is done or ctx ends; it returns nil or ctx.Err().
+func (c *core) wait(ctx context.Context) error {
+	if c.loadState().Done() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p := c.owner; p != nil && p.isTaskContext(ctx) {
+		// A task of our own executor waits on us: let one more worker run while it
+		// waits, so that the wait cannot deadlock a full executor.
+		p.blockBegin()
+		defer p.blockEnd()
+	}
+	ch := c.getWake()
+	c.mu.Lock()
+	if c.loadState().Done() {
+		c.mu.Unlock()
+		c.putWake(ch)
+		return nil
+	}
+	if c.wake == nil {
+		c.wake = ch
+	} else {
+		ext := c.extLocked()
+		ext.wakes = append(ext.wakes, ch)
+	}
+	c.mu.Unlock()
+	select {
+	case <-ch:
+		c.putWake(ch)
+		return nil
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	removed := c.removeWakeLocked(ch)
+	c.mu.Unlock()
+	if !removed {
+		// The future completed after ctx ended, and its notifier owns ch: take the
+		// wake-up it is sending, and report the result, which is there.
+		<-ch
+		c.putWake(ch)
+		return nil
+	}
+	c.putWake(ch)
+	return ctx.Err()
+}
+
+// getWake returns an empty one-slot channel for a blocked Result. Futures of an
+// executor recycle them through the executor's pool, so that waiting does not
+// allocate; the pool is per executor so that a testing/synctest bubble, whose channels
+// must not be used outside it, never shares channels with the world outside.
+func (c *core) getWake() chan struct{} {
+	if c.owner != nil {
+		return c.owner.wakes.Get().(chan struct{})
+	}
+	return make(chan struct{}, 1)
+}
+
+// putWake recycles ch, which must be empty.
+func (c *core) putWake(ch chan struct{}) {
+	if c.owner != nil {
+		c.owner.wakes.Put(ch)
+	}
+}
+
+// removeWakeLocked removes ch from the waiters; false means the future is done and
+// the notifier will send on ch.
+func (c *core) removeWakeLocked(ch chan struct{}) bool {
+	if c.loadState().Done() {
+		return false
+	}
+	if c.wake == ch {
+		c.wake = nil
+		return true
+	}
+	ws := c.ext.wakes
+	for i, w := range ws {
+		if w == ch {
+			ws[i] = ws[len(ws)-1]
+			ws[len(ws)-1] = nil
+			c.ext.wakes = ws[:len(ws)-1]
+			return true
+		}
+	}
+	return false
+}
+
+// doneChan returns a channel closed when c is done.
+func (c *core) doneChan() <-chan struct{} {
+	if c.loadState().Done() {
+		return closedChan
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loadState().Done() {
+		return closedChan
+	}
+	ext := c.extLocked()
+	if ext.done == nil {
+		ext.done = make(chan struct{})
+	}
+	return ext.done
+}
+
+// addCallback runs cb at once if c is done, else when it becomes done.
+func (c *core) addCallback(cb func()) {
+	c.mu.Lock()
+	if !c.loadState().Done() {
+		ext := c.extLocked()
+		ext.callbacks = append(ext.callbacks, cb)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	runCallbacks([]func(){cb}, c.logger())
+}
+
+func (c *core) logger() *slog.Logger {
+	if c.owner != nil {
+		return c.owner.logger()
+	}
+	return slog.Default()
+}
+
+// runCallbacks runs cbs in order. A callback that panics is logged and the rest still
+// run. A callback that calls runtime.Goexit cannot be stopped from ending its
+// goroutine, so the rest run from the deferred call, before the goroutine ends.
+func runCallbacks(cbs []func(), log *slog.Logger) {
+	for i := range cbs {
+		runCallback(cbs, i, log)
+	}
+}
+
+func runCallback(cbs []func(), i int, log *slog.Logger) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if r := recover(); r != nil {
+			log.Error("futures: done-callback panicked", "panic", r, "stack", string(newPanicError(r, false).Stack))
+			return
+		}
+		log.Error("futures: done-callback called runtime.Goexit; running the remaining callbacks first")
+		for j := i + 1; j < len(cbs); j++ {
+			runCallback(cbs, j, log)
+		}
+	}()
+	cbs[i]()
+	returned = true
+}

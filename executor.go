@@ -1,0 +1,180 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// Executor runs tasks on a bounded set of worker goroutines, fed by an unbounded FIFO
+// queue: Python's concurrent.futures.ThreadPoolExecutor, in Go.
+//
+// Workers start lazily: a submission starts one only when no worker is idle and fewer
+// than the maximum are running, so New starts no goroutine, and a sequential
+// Submit-then-Result loop uses a single worker. Workers are reused until Shutdown.
+// No goroutine runs in the background.
+//
+// An Executor is safe for concurrent use by multiple goroutines, including its own
+// tasks and done-callbacks. Its zero value is not usable; make one with [New]. Call
+// [Executor.Shutdown] or [Executor.Close] to release its workers. An Executor that
+// becomes unreachable without being shut down shuts itself down like Python's does
+// when it is garbage-collected: queued work still runs, then its workers exit.
+type Executor struct {
+	p *pool
+}
+
+// New returns an executor configured by opts. An invalid option value gives an error
+// that matches [ErrInvalid] and names the option and its valid range; New then returns
+// a nil Executor. New starts no goroutine.
+func New(opts ...Option) (*Executor, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			o.errs = append(o.errs, invalid("New: nil Option"))
+			continue
+		}
+		opt.apply(&o)
+	}
+	if len(o.errs) > 0 {
+		return nil, errors.Join(o.errs...)
+	}
+	p := &pool{
+		name:       o.name,
+		initFn:     o.init,
+		log:        o.logger,
+		onPanic:    o.onPanic,
+		finished:   make(chan struct{}),
+		maxWorkers: o.maxWorkers,
+	}
+	p.wakes.New = func() any { return make(chan struct{}, 1) }
+	if p.name == "" {
+		p.name = fmt.Sprintf("futures-%p", p)
+	}
+	p.ctx, p.stopAll = context.WithCancelCause(context.WithValue(context.Background(), ownerKey{}, p))
+	e := &Executor{p: p}
+	runtime.AddCleanup(e, (*pool).beginShutdown, p)
+	return e, nil
+}
+
+// Name returns the executor's name (see [WithName]).
+func (e *Executor) Name() string { return e.p.name }
+
+// MaxWorkers returns the most workers that run tasks at once.
+func (e *Executor) MaxWorkers() int {
+	e.p.mu.Lock()
+	defer e.p.mu.Unlock()
+	return e.p.maxWorkers
+}
+
+// Workers returns the number of worker goroutines alive now: running a task, idle, or
+// about to exit.
+func (e *Executor) Workers() int {
+	e.p.mu.Lock()
+	defer e.p.mu.Unlock()
+	return e.p.live
+}
+
+// Go runs fn on the executor and forgets it: a task whose result nobody reads. fn gets
+// the executor's context, which ShutdownNow ends. Go returns an error, and fn never
+// runs, if fn is nil ([ErrInvalid]), if the executor is shut down ([ErrShutdown]) or if
+// it is broken ([ErrBroken]).
+//
+// A panic or runtime.Goexit in fn is never swallowed: it goes to the handler set with
+// [WithPanicHandler], or else is logged at level Error with its stack through the
+// executor's logger. Tasks still queued when ShutdownNow is called, or when the
+// executor breaks, are dropped without running.
+//
+// Go allocates nothing beyond what the executor amortizes (the queue's growth).
+func (e *Executor) Go(fn func(ctx context.Context)) error {
+	if e == nil {
+		return invalid("Go called on a nil *Executor")
+	}
+	if fn == nil {
+		return invalid("Executor.Go called with a nil function")
+	}
+	return e.p.submit(goTask(fn))
+}
+
+// Shutdown stops the executor gracefully: it refuses new submissions at once (they
+// finish with [ErrShutdown]), lets every queued and running task finish, and returns
+// nil when every worker goroutine has exited. If ctx ends first, Shutdown returns
+// ctx.Err(); the shutdown goes on, and a later Shutdown waits again.
+//
+// Shutdown begins the shutdown before it looks at ctx, so Shutdown with an ended
+// context is Python's shutdown(wait=False). Shutdown is idempotent, and safe to call
+// concurrently with Submit, Cancel, ShutdownNow, and from tasks and callbacks (a task
+// that waits for its own executor's shutdown waits for itself; pass it a context that
+// ends).
+func (e *Executor) Shutdown(ctx context.Context) error {
+	if e == nil {
+		return invalid("Shutdown called on a nil *Executor")
+	}
+	if ctx == nil {
+		return invalid("Executor.Shutdown called with a nil context.Context")
+	}
+	e.p.beginShutdown()
+	return e.p.await(ctx)
+}
+
+// ShutdownNow stops the executor at once: it refuses new submissions, cancels every
+// queued future (their errors match [ErrCanceled] and [ErrShutdown]), drops queued
+// fire-and-forget tasks, and ends the contexts of running tasks with cause
+// [ErrShutdown] (Python's cancel_futures=True, Java's shutdownNow). It then waits like
+// [Executor.Shutdown]: nil when every worker has exited, or, if ctx ends first, an
+// error that matches ctx.Err() and says how many tasks are still running.
+func (e *Executor) ShutdownNow(ctx context.Context) error {
+	if e == nil {
+		return invalid("ShutdownNow called on a nil *Executor")
+	}
+	if ctx == nil {
+		return invalid("Executor.ShutdownNow called with a nil context.Context")
+	}
+	e.p.stopNow()
+	return e.p.await(ctx)
+}
+
+// Close is Shutdown(context.Background()), for defer: it runs everything queued and
+// returns when every worker has exited. It always returns nil.
+func (e *Executor) Close() error {
+	return e.Shutdown(context.Background())
+}
+
+// await waits until every worker has exited, or ctx ends.
+func (p *pool) await(ctx context.Context) error {
+	select {
+	case <-p.finished:
+		return nil
+	case <-ctx.Done():
+	}
+	select {
+	case <-p.finished: // ended at the same time: report success
+		return nil
+	default:
+	}
+	p.mu.Lock()
+	running, live := 0, p.live
+	for w := range p.all {
+		if w.cur != nil {
+			running++
+		}
+	}
+	queued := p.q.len()
+	p.mu.Unlock()
+	return &ShutdownError{Running: running, Queued: queued, Workers: live, Err: ctx.Err()}
+}
+
+// ShutdownError is returned by Shutdown and ShutdownNow when their context ends before
+// every worker has exited. It matches the context's error with [errors.Is].
+type ShutdownError struct {
+	Running int   // tasks still running
+	Queued  int   // tasks still queued (always 0 after ShutdownNow)
+	Workers int   // worker goroutines still alive
+	Err     error // the context's error
+}
+
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("futures: shutdown incomplete: %d tasks running, %d queued, %d workers alive: %v", e.Running, e.Queued, e.Workers, e.Err)
+}
+
+func (e *ShutdownError) Unwrap() error { return e.Err }

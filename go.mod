@@ -1,0 +1,3 @@
+module github.com/gofutures/futures
+
+go 1.25

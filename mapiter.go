@@ -1,0 +1,250 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"iter"
+)
+
+// A MapOption configures [Map].
+type MapOption interface {
+	applyMap(*mapOptions)
+}
+
+type mapOptionFunc func(*mapOptions)
+
+func (f mapOptionFunc) applyMap(o *mapOptions) { f(o) }
+
+type mapOptions struct {
+	window    int // 0 means the default
+	unordered bool
+	err       error
+}
+
+// Window bounds the number of Map's tasks in flight (submitted and not yet yielded),
+// like Python 3.14's buffersize; it must be at least 1. Memory is bounded by the
+// window, whatever the length of the input. The default is twice the executor's
+// maximum number of workers when the iteration starts, which keeps every worker busy
+// while the consumer handles a result.
+func Window(n int) MapOption {
+	return mapOptionFunc(func(o *mapOptions) {
+		if n < 1 {
+			o.err = invalid("Window(%d): the window must be at least 1", n)
+			return
+		}
+		o.window = n
+	})
+}
+
+// Unordered makes [Map] yield results in the order the tasks complete instead of
+// input order. With a bounded window, one slow task then does not hold back the
+// others. To tell which input a result belongs to, return it in the result.
+func Unordered() MapOption {
+	return mapOptionFunc(func(o *mapOptions) { o.unordered = true })
+}
+
+// errMapDone ends the tasks of a Map whose iteration is over.
+var errMapDone = errors.New("futures: Map iteration ended")
+
+// Map runs fn on e for each input and returns an iterator over the results, in input
+// order (Python's Executor.map). Inputs are read lazily, as results are consumed,
+// with at most the [Window] of tasks in flight; nothing happens until the iteration
+// starts.
+//
+// A failing element yields its zero result and error, and the iteration goes on: the
+// caller decides whether to stop (CPython's behaviour since gh-108518). Elements
+// rejected by the executor (shut down or broken) yield the rejection error.
+//
+// ctx bounds the whole iteration (Python's timeout, counted from the call). When ctx
+// ends, results already finished are still yielded; the first one that is not yields
+// the zero result and ctx.Err(), and the iteration stops. When the iteration stops
+// early, because the loop broke or ctx ended, every pending task is canceled and the
+// contexts of running ones end; tasks whose context has ended are never started.
+//
+// Invalid arguments (a nil context, executor, input or function, or a bad option)
+// yield one step with an error that matches [ErrInvalid].
+//
+// Cost per element: two allocations (the future and the call), on top of what the
+// input and fn allocate.
+func Map[In, Out any](ctx context.Context, e *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
+	return func(yield func(Out, error) bool) {
+		var zero Out
+		var o mapOptions
+		for _, opt := range opts {
+			if opt == nil {
+				o.err = invalid("Map: nil MapOption")
+				continue
+			}
+			opt.applyMap(&o)
+		}
+		switch {
+		case ctx == nil:
+			o.err = invalid("Map called with a nil context.Context")
+		case e == nil:
+			o.err = invalid("Map called with a nil *Executor")
+		case inputs == nil:
+			o.err = invalid("Map called with a nil input sequence")
+		case fn == nil:
+			o.err = invalid("Map called with a nil function")
+		}
+		if o.err != nil {
+			yield(zero, o.err)
+			return
+		}
+		if o.window == 0 {
+			o.window = 2 * e.MaxWorkers()
+		}
+		p := e.p
+		// One context for all the tasks: it ends when the iteration ends, when ctx
+		// ends, or when ShutdownNow is called.
+		tctx, cancel := context.WithCancelCause(context.WithValue(ctx, ownerKey{}, p))
+		defer cancel(errMapDone)
+		stopOnShutdown := context.AfterFunc(p.ctx, func() { cancel(ErrShutdown) })
+		defer stopOnShutdown()
+		m := &mapRun[In, Out]{ctx: ctx, p: p, fn: fn, link: &ctxLink{ctx: tctx, cancel: cancel, shared: true}}
+		if o.unordered {
+			m.unordered(inputs, o.window, yield)
+		} else {
+			m.ordered(inputs, o.window, yield)
+		}
+	}
+}
+
+// mapRun is the state of one Map iteration.
+type mapRun[In, Out any] struct {
+	ctx  context.Context // the caller's context
+	p    *pool
+	fn   func(context.Context, In) (Out, error)
+	link *ctxLink // shared by all the iteration's tasks
+}
+
+// submit starts fn(in) as a task.
+func (m *mapRun[In, Out]) submit(in In) *Future[Out] {
+	fn := m.fn
+	f := &Future[Out]{fn: func(ctx context.Context) (Out, error) { return fn(ctx, in) }}
+	f.owner = m.p
+	f.link = m.link
+	if err := m.p.submit(f); err != nil {
+		f.abort(err)
+	}
+	return f
+}
+
+// emit yields the outcome of the done-or-waited-for future f; it reports whether
+// the iteration goes on.
+func (m *mapRun[In, Out]) emit(f *Future[Out], yield func(Out, error) bool) bool {
+	v, err := f.Result(m.ctx)
+	if f.loadState() != Finished {
+		if ctxErr := m.ctx.Err(); ctxErr != nil {
+			// Not finished in time: Python's TimeoutError, which ends the map.
+			var zero Out
+			yield(zero, ctxErr)
+			return false
+		}
+	}
+	return yield(v, err)
+}
+
+func (m *mapRun[In, Out]) ordered(inputs iter.Seq[In], window int, yield func(Out, error) bool) {
+	ring := make([]*Future[Out], window)
+	head, n := 0, 0
+	defer func() { // the iteration stopped early: cancel what is still pending
+		for ; n > 0; n-- {
+			ring[head].Cancel()
+			ring[head] = nil
+			head = (head + 1) % window
+		}
+	}()
+	pop := func() *Future[Out] {
+		f := ring[head]
+		ring[head] = nil
+		head = (head + 1) % window
+		n--
+		return f
+	}
+	cut := false // inputs remained when ctx ended
+	for in := range inputs {
+		if m.ctx.Err() != nil {
+			cut = true
+			break
+		}
+		ring[(head+n)%window] = m.submit(in)
+		n++
+		if n == window && !m.emit(pop(), yield) {
+			return
+		}
+	}
+	for n > 0 {
+		if !m.emit(pop(), yield) {
+			return
+		}
+	}
+	if cut {
+		// The futures all finished in time, but inputs remained.
+		var zero Out
+		yield(zero, m.ctx.Err())
+	}
+}
+
+func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(Out, error) bool) {
+	w := newWatcher()
+	inflight := make(map[*core]*Future[Out], window)
+	var ready []*Future[Out] // done, not yet yielded, in completion order
+	defer func() {
+		for c, f := range inflight {
+			c.unwatch(w)
+			f.Cancel()
+		}
+	}()
+	// next yields one done future, waiting for one if need be.
+	next := func() bool {
+		for len(ready) == 0 {
+			if m.ctx.Err() == nil {
+				select {
+				case <-w.ch:
+				case <-m.ctx.Done():
+				}
+			}
+			for _, c := range w.take() {
+				if f, ok := inflight[c]; ok {
+					delete(inflight, c)
+					ready = append(ready, f)
+				}
+			}
+			if len(ready) == 0 && m.ctx.Err() != nil {
+				var zero Out
+				yield(zero, m.ctx.Err())
+				return false
+			}
+		}
+		f := ready[0]
+		ready[0] = nil
+		ready = ready[1:]
+		return m.emit(f, yield)
+	}
+	cut := false // inputs remained when ctx ended
+	for in := range inputs {
+		if m.ctx.Err() != nil {
+			cut = true
+			break
+		}
+		f := m.submit(in)
+		if f.watch(w) {
+			inflight[&f.core] = f
+		} else {
+			ready = append(ready, f)
+		}
+		if len(inflight)+len(ready) == window && !next() {
+			return
+		}
+	}
+	for len(inflight)+len(ready) > 0 {
+		if !next() {
+			return
+		}
+	}
+	if cut {
+		var zero Out
+		yield(zero, m.ctx.Err())
+	}
+}

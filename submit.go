@@ -1,0 +1,44 @@
+package futures
+
+import "context"
+
+// Submit schedules fn to run on e and returns its future (Python's submit). It never
+// returns nil: a submission that is refused returns a future already finished with
+// the reason, so no error is lost and the future composes with [Wait], [AsCompleted]
+// and [Map]. The reasons are [ErrShutdown], [ErrBroken], and [ErrInvalid] for a nil
+// context, executor or function.
+//
+// fn runs with a context derived from ctx: it carries ctx's values and deadline, and
+// it ends when ctx ends or when [Executor.ShutdownNow] is called. If ctx ends while the
+// task is still queued, the future is canceled at once (its error matches
+// [ErrCanceled] and ctx's cause) and fn never runs.
+//
+// Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
+// which also serves as the queue entry); a context that can end or carries values
+// adds a few allocations, to link the task to it.
+func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
+	f := &Future[T]{fn: fn}
+	switch {
+	case ctx == nil:
+		f.abort(invalid("Submit called with a nil context.Context"))
+		return f
+	case e == nil:
+		f.abort(invalid("Submit called with a nil *Executor"))
+		return f
+	case fn == nil:
+		f.abort(invalid("Submit called with a nil function"))
+		return f
+	}
+	p := e.p
+	f.owner = p
+	if !f.bind(ctx, p) {
+		return f
+	}
+	if err := p.submit(f); err != nil {
+		if f.link != nil {
+			f.link.release()
+		}
+		f.abort(err)
+	}
+	return f
+}

@@ -1,0 +1,68 @@
+package futures
+
+import "sync"
+
+// watcher collects the completions of many futures for one Wait, AsCompleted or
+// unordered Map: each future it is registered on reports to it once, when it becomes
+// done. Registering on n futures and collecting their completions costs O(n) in all;
+// nothing is rescanned.
+type watcher struct {
+	ch chan struct{} // one-slot signal: something was added to done
+
+	mu   sync.Mutex // guards done
+	done []*core    // completed futures not yet taken, in completion order
+}
+
+func newWatcher() *watcher { return &watcher{ch: make(chan struct{}, 1)} }
+
+// notify is called by a future that has just become done, outside its lock.
+func (w *watcher) notify(c *core) {
+	w.mu.Lock()
+	w.done = append(w.done, c)
+	w.mu.Unlock()
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the completions collected since the last take, and forgets them.
+func (w *watcher) take() []*core {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.done
+	w.done = nil
+	return d
+}
+
+// watch registers w on c; false means c is already done and will not report.
+func (c *core) watch(w *watcher) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loadState().Done() {
+		return false
+	}
+	ext := c.extLocked()
+	ext.watchers = append(ext.watchers, w)
+	return true
+}
+
+// unwatch removes w from c, so that an abandoned Wait or AsCompleted leaves nothing
+// behind. If c is already done it is reporting, or has reported, to w; that is
+// harmless, and its list is not touched while it is being read.
+func (c *core) unwatch(w *watcher) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loadState().Done() || c.ext == nil {
+		return
+	}
+	ws := c.ext.watchers
+	for i, x := range ws {
+		if x == w {
+			ws[i] = ws[len(ws)-1]
+			ws[len(ws)-1] = nil
+			c.ext.watchers = ws[:len(ws)-1]
+			return
+		}
+	}
+}
