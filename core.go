@@ -13,6 +13,10 @@ import (
 type core struct {
 	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu
 
+	// accepted records that the owner counts the future among its pending tasks;
+	// guarded by owner.mu.
+	accepted bool
+
 	mu   sync.Mutex    // guards wake and ext, and serializes the terminal transition
 	wake chan struct{} // the wake-up channel of the first blocked Result, or nil
 	ext  *extra        // more waiters, the Done channel and the callbacks; nil until needed
@@ -91,6 +95,9 @@ func (c *core) terminateFrom(st State, err error, set func(), fromRunning bool) 
 	wake, ext := c.wake, c.ext
 	c.wake = nil
 	c.mu.Unlock()
+	if from == Pending && c.owner != nil {
+		c.owner.leftPending(c, st)
+	}
 	if c.link != nil {
 		c.link.release()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // Executor runs tasks on a bounded set of worker goroutines, fed by an unbounded FIFO
@@ -36,6 +37,9 @@ func New(opts ...Option) (*Executor, error) {
 		}
 		opt.apply(&o)
 	}
+	if o.minWorkers > o.maxWorkers {
+		o.errs = append(o.errs, invalid("WithMinWorkers(%d): the minimum must not exceed the maximum number of workers, %d", o.minWorkers, o.maxWorkers))
+	}
 	if len(o.errs) > 0 {
 		return nil, errors.Join(o.errs...)
 	}
@@ -46,6 +50,13 @@ func New(opts ...Option) (*Executor, error) {
 		onPanic:    o.onPanic,
 		finished:   make(chan struct{}),
 		maxWorkers: o.maxWorkers,
+		minWorkers: o.minWorkers,
+		hooks:      o.hooks,
+		timing:     o.timing,
+		keepAlive:  o.keepAlive,
+		queueCap:   o.queueCap,
+		policy:     o.policy,
+		epoch:      time.Now(),
 	}
 	p.wakes.New = func() any { return make(chan struct{}, 1) }
 	if p.name == "" {
@@ -85,6 +96,9 @@ func (e *Executor) Workers() int {
 // executor's logger. Tasks still queued when ShutdownNow is called, or when the
 // executor breaks, are dropped without running.
 //
+// With a bounded queue, Go follows the executor's [FullPolicy]: under Block it waits
+// until there is room or the executor shuts down.
+//
 // Go allocates nothing beyond what the executor amortizes (the queue's growth).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
@@ -93,7 +107,13 @@ func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if fn == nil {
 		return invalid("Executor.Go called with a nil function")
 	}
-	return e.p.submit(goTask(fn))
+	t := goTask(fn)
+	err := e.p.submit(context.Background(), t)
+	if err == errCallerRuns {
+		t.runInline(e.p)
+		return nil
+	}
+	return err
 }
 
 // Shutdown stops the executor gracefully: it refuses new submissions at once (they

@@ -124,7 +124,11 @@ func (m *mapRun[In, Out]) submit(in In) *Future[Out] {
 	f := &Future[Out]{fn: func(ctx context.Context) (Out, error) { return fn(ctx, in) }}
 	f.owner = m.p
 	f.link = m.link
-	if err := m.p.submit(f); err != nil {
+	switch err := m.p.submit(m.ctx, f); err {
+	case nil:
+	case errCallerRuns:
+		f.runInline(m.p)
+	default:
 		f.abort(err)
 	}
 	return f

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"time"
 )
 
 // An Option configures an [Executor] made by [New]. When an option is given twice,
@@ -23,6 +24,12 @@ type options struct {
 	init       func(context.Context) error
 	logger     *slog.Logger
 	onPanic    func(*PanicError)
+	hooks      Hooks
+	timing     bool
+	keepAlive  time.Duration
+	minWorkers int
+	queueCap   int
+	policy     FullPolicy
 	errs       []error // invalid option values, reported by New
 }
 
@@ -99,5 +106,34 @@ func WithPanicHandler(fn func(*PanicError)) Option {
 			return
 		}
 		o.onPanic = fn
+	})
+}
+
+// WithKeepAlive makes idle workers exit after d without work, down to the minimum set
+// with [WithMinWorkers]; d must not be negative. The default, 0, keeps idle workers
+// until Shutdown, as Python does: an idle worker costs a parked goroutine (a few KiB)
+// and no CPU, and reusing it is cheaper than starting a new one. Set a keep-alive for
+// executors whose load comes in bursts. Each worker owns its timer, armed only while it
+// is idle; no background goroutine watches them.
+func WithKeepAlive(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d < 0 {
+			o.errs = append(o.errs, invalid("WithKeepAlive(%v): the keep-alive must not be negative; 0 keeps idle workers forever", d))
+			return
+		}
+		o.keepAlive = d
+	})
+}
+
+// WithMinWorkers sets how many idle workers never expire under [WithKeepAlive]. It
+// must be between 0 and the maximum number of workers. Workers still start lazily; the
+// minimum only stops them from exiting. The default is 0.
+func WithMinWorkers(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 0 {
+			o.errs = append(o.errs, invalid("WithMinWorkers(%d): the minimum number of workers must not be negative", n))
+			return
+		}
+		o.minWorkers = n
 	})
 }

@@ -4,32 +4,50 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
-// pool is an executor's machinery: its queue, its workers and its lifecycle. Workers
-// and futures refer to the pool, never to the public *Executor, so that an Executor
-// nobody references can be collected and clean up after itself.
+// pool is an executor's machinery: its queue, its workers, its lifecycle and its
+// counters. Workers and futures refer to the pool, never to the public *Executor, so
+// that an Executor nobody references can be collected and clean up after itself.
 type pool struct {
-	name     string
-	initFn   func(context.Context) error // nil when there is no initializer
-	log      *slog.Logger                // nil means slog.Default at the time of logging
-	onPanic  func(*PanicError)           // handles panics of Go tasks; nil means log them
-	ctx      context.Context             // tasks' context; ended by ShutdownNow
-	stopAll  context.CancelCauseFunc     // ends ctx
-	finished chan struct{}               // closed when shut down and every worker has exited
-	wakes    sync.Pool                   // empty one-slot channels for blocked Result calls
+	// Set by New, then read-only.
+	name      string
+	initFn    func(context.Context) error // nil when there is no initializer
+	log       *slog.Logger                // nil means slog.Default at the time of logging
+	onPanic   func(*PanicError)           // handles panics of Go tasks; nil means log them
+	hooks     Hooks
+	timing    bool          // measure queue wait and run time
+	keepAlive time.Duration // idle time after which a worker above the minimum exits; 0: never
+	queueCap  int           // most pending tasks; 0: unbounded
+	policy    FullPolicy    // what a submission does when the queue is full
+	epoch     time.Time     // origin of the queue timestamps
+	ctx       context.Context
+	stopAll   context.CancelCauseFunc // ends ctx
+	finished  chan struct{}           // closed when shut down and every worker has exited
+	wakes     sync.Pool               // empty one-slot channels for blocked Result calls
 
-	mu         sync.Mutex // guards the fields below
-	q          queue      // tasks no worker has taken yet
-	idle       []*worker  // idle workers, most recently idle last; non-empty only while q is empty
-	workers    int        // workers that have not decided to exit
-	live       int        // worker goroutines that have not returned
+	mu         sync.Mutex   // guards the fields below
+	q          queue        // tasks no worker has taken yet (and canceled ones not yet skipped)
+	idle       []*worker    // idle workers, most recently idle last; non-empty only while no task is pending
+	full       []*submitter // submissions blocked on a full queue, oldest first
+	workers    int          // workers that have not decided to exit
+	live       int          // worker goroutines that have not returned
 	all        map[*worker]struct{}
 	maxWorkers int
+	minWorkers int
 	blocked    int   // tasks blocked in Result on futures of this executor
 	nextID     int   // number for the next worker's pprof label
 	shutdown   bool  // no new submissions
 	broken     error // non-nil once an initializer failed; matches ErrBroken
+	n          counts
+}
+
+// counts are the executor's statistics; see Stats.
+type counts struct {
+	submitted, started, completed, failed, panicked, canceled, rejected int64
+	pending, running, peakWorkers                                       int
+	queueWait, runTime                                                  time.Duration
 }
 
 func (p *pool) logger() *slog.Logger {
@@ -47,79 +65,182 @@ func (p *pool) isTaskContext(ctx context.Context) bool {
 	return ctx == p.ctx || ctx.Value(ownerKey{}) == p
 }
 
+// now returns the time since the epoch when timing is on, else 0.
+func (p *pool) now() int64 {
+	if !p.timing {
+		return 0
+	}
+	return int64(time.Since(p.epoch))
+}
+
 // limitLocked is the number of workers allowed now: the maximum, plus one for each
 // task that waits on a future of this executor.
 func (p *pool) limitLocked() int { return p.maxWorkers + p.blocked }
 
-// submit queues t, hands it to an idle worker, or starts a worker for it. Workers start
-// only when none is idle, one per submission at most, up to the limit.
-func (p *pool) submit(t task) error {
+// submit accepts t: it hands t to an idle worker, or starts a worker for it, or queues
+// it. Workers start only when none is idle, one per submission at most, up to the
+// limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
+// error only if t was refused. ctx bounds the wait of the Block policy.
+func (p *pool) submit(ctx context.Context, t task) error {
 	p.mu.Lock()
-	if p.broken != nil {
-		p.mu.Unlock()
-		return p.broken
+	for {
+		if p.broken != nil {
+			return p.refuseLocked(p.broken)
+		}
+		if p.shutdown {
+			return p.refuseLocked(ErrShutdown)
+		}
+		if p.queueCap == 0 || p.n.pending < p.queueCap || len(p.idle) > 0 || p.workers < p.limitLocked() {
+			break
+		}
+		switch p.policy {
+		case Reject:
+			return p.refuseLocked(ErrQueueFull)
+		case CallerRuns:
+			p.n.submitted++
+			p.n.started++
+			p.n.running++
+			p.mu.Unlock()
+			return errCallerRuns
+		case DiscardOldest:
+			if old := p.discardOldestLocked(); old != nil {
+				defer old.drop(ErrDiscarded, true) // after the unlock below
+			}
+			continue
+		}
+		// Block: wait for room, then look again.
+		if err := p.waitForRoomLocked(ctx); err != nil {
+			return p.refuseLocked(err)
+		}
 	}
-	if p.shutdown {
+	p.n.submitted++
+	direct := len(p.idle) > 0 || p.workers < p.limitLocked()
+	if direct && !t.claim() || !direct && !t.accept() {
+		// Canceled by its context since Submit looked; not yet counted.
+		p.n.canceled++
 		p.mu.Unlock()
-		return ErrShutdown
+		return nil
 	}
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		w.cur = t
+		p.startedLocked(w, t, 0)
 		p.mu.Unlock()
 		w.wake <- t // never blocks: an idle worker's channel is empty
 		return nil
 	}
 	if p.workers < p.limitLocked() {
-		w := p.newWorkerLocked(t)
+		w := p.newWorkerLocked()
+		p.startedLocked(w, t, 0)
 		p.mu.Unlock()
-		w.start(t, false)
+		w.start(t)
 		return nil
 	}
-	p.q.push(t)
+	p.n.pending++
+	p.q.push(t, p.now())
 	p.mu.Unlock()
 	return nil
 }
 
+// refuseLocked counts a refused submission, unlocks, and returns err.
+func (p *pool) refuseLocked(err error) error {
+	p.n.submitted++
+	p.n.rejected++
+	p.mu.Unlock()
+	return err
+}
+
+// startedLocked records that w runs the claimed task t, queued at time at.
+func (p *pool) startedLocked(w *worker, t task, at int64) {
+	w.cur = t
+	w.curAt = at
+	p.n.started++
+	p.n.running++
+	if at != 0 {
+		p.n.queueWait += time.Duration(p.now() - at)
+	}
+}
+
+// popLocked returns the oldest pending task, claimed, and its queue time; it skips
+// (and forgets) canceled ones.
+func (p *pool) popLocked() (task, int64) {
+	for {
+		t, at := p.q.pop()
+		if t == nil {
+			return nil, 0
+		}
+		if t.claim() {
+			p.n.pending--
+			p.roomLocked()
+			return t, at
+		}
+	}
+}
+
+// outcome is how a task run by a worker ended.
+type outcome struct {
+	ran      bool // false: its context had ended before it could start
+	err      error
+	panicked bool
+	runTime  time.Duration
+}
+
 // release is called by a worker whose task has returned, before the task's future is
-// completed. It returns the worker's next task (claimed), or nil and false to have it
-// park as idle, or nil and true to have it exit.
-func (p *pool) release(w *worker) (next task, exit bool) {
+// completed. It counts the task's outcome and returns the worker's next task
+// (claimed), or nil and false to have it park as idle, or nil and true to have it exit.
+func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 	p.mu.Lock()
 	w.cur = nil
+	p.countLocked(o)
+	next, exit = p.nextLocked(w)
+	p.mu.Unlock()
+	w.carry, w.carryExit = next, exit
+	return next, exit
+}
+
+// countLocked counts the outcome of a task that was running.
+func (p *pool) countLocked(o outcome) {
+	p.n.running--
+	switch {
+	case !o.ran:
+		p.n.started--
+		p.n.canceled++
+	case o.err != nil:
+		p.n.failed++
+		if o.panicked {
+			p.n.panicked++
+		}
+	default:
+		p.n.completed++
+	}
+	p.n.runTime += o.runTime
+}
+
+// nextLocked finds w's next task, registers it idle, or retires it.
+func (p *pool) nextLocked(w *worker) (task, bool) {
 	if p.workers > p.limitLocked() {
 		p.workers--
-		p.mu.Unlock()
-		w.carry, w.carryExit = nil, true
 		return nil, true
 	}
-	for t := p.q.pop(); t != nil; t = p.q.pop() {
-		if t.claim() {
-			w.cur = t
-			p.mu.Unlock()
-			w.carry, w.carryExit = t, false
-			return t, false
-		}
+	if t, at := p.popLocked(); t != nil {
+		p.startedLocked(w, t, at)
+		return t, false
 	}
 	if p.shutdown {
 		p.workers--
-		p.mu.Unlock()
-		w.carry, w.carryExit = nil, true
 		return nil, true
 	}
 	p.idle = append(p.idle, w)
-	p.mu.Unlock()
-	w.carry, w.carryExit = nil, false
 	return nil, false
 }
 
-// newWorkerLocked accounts for a new worker that will start with task t.
-func (p *pool) newWorkerLocked(t task) *worker {
+// newWorkerLocked accounts for a new worker.
+func (p *pool) newWorkerLocked() *worker {
 	p.workers++
 	p.live++
-	w := &worker{p: p, id: p.nextID, wake: make(chan task, 1), cur: t}
+	p.n.peakWorkers = max(p.n.peakWorkers, p.live)
+	w := &worker{p: p, id: p.nextID, wake: make(chan task, 1)}
 	p.nextID++
 	if p.all == nil {
 		p.all = make(map[*worker]struct{})
@@ -139,23 +260,72 @@ func (p *pool) exited(w *worker) {
 	p.mu.Unlock()
 }
 
+// expire is called by an idle worker whose keep-alive timer fired. It reports whether
+// the worker is to exit; if not, a task is being handed to it, or it stays idle.
+func (p *pool) expire(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.workers <= p.minWorkers {
+		return false
+	}
+	for i, x := range p.idle {
+		if x == w {
+			copy(p.idle[i:], p.idle[i+1:])
+			p.idle[len(p.idle)-1] = nil
+			p.idle = p.idle[:len(p.idle)-1]
+			p.workers--
+			return true
+		}
+	}
+	return false // already taken off the idle list: a task or an exit is on its way
+}
+
+// growLocked starts workers for pending tasks while the limit allows; it returns them,
+// to be started after the lock is released.
+func (p *pool) growLocked() []*worker {
+	var ws []*worker
+	for len(p.idle) == 0 && p.workers < p.limitLocked() {
+		t, at := p.popLocked()
+		if t == nil {
+			break
+		}
+		w := p.newWorkerLocked()
+		p.startedLocked(w, t, at)
+		w.first = t
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// shrinkLocked takes idle workers above the limit off the idle list; they are to be
+// told to exit after the lock is released.
+func (p *pool) shrinkLocked() []*worker {
+	var ws []*worker
+	for len(p.idle) > 0 && p.workers > p.limitLocked() {
+		w := p.idle[0] // the longest idle
+		copy(p.idle, p.idle[1:])
+		p.idle[len(p.idle)-1] = nil
+		p.idle = p.idle[:len(p.idle)-1]
+		p.workers--
+		ws = append(ws, w)
+	}
+	return ws
+}
+
 // blockBegin and blockEnd bracket a task's wait on a future of its own executor. While
-// it waits, one more worker may run; if tasks are queued and no worker is idle, one
+// it waits, one more worker may run; if tasks are pending and no worker is idle, one
 // starts now. The surplus worker exits when it next looks for work after blockEnd.
 func (p *pool) blockBegin() {
 	p.mu.Lock()
 	p.blocked++
-	if p.broken == nil && len(p.idle) == 0 && p.workers < p.limitLocked() {
-		for t := p.q.pop(); t != nil; t = p.q.pop() {
-			if t.claim() {
-				w := p.newWorkerLocked(t)
-				p.mu.Unlock()
-				w.start(t, true)
-				return
-			}
-		}
+	var ws []*worker
+	if p.broken == nil {
+		ws = p.growLocked()
 	}
 	p.mu.Unlock()
+	for _, w := range ws {
+		w.start(w.first)
+	}
 }
 
 func (p *pool) blockEnd() {
@@ -164,8 +334,9 @@ func (p *pool) blockEnd() {
 	p.mu.Unlock()
 }
 
-// shutdownLocked marks the pool shut down and tells the idle workers to exit. It
-// returns them, to be woken after the lock is released.
+// shutdownLocked marks the pool shut down, wakes blocked submitters (they are
+// refused), and tells the idle workers to exit: it returns them, to be woken after the
+// lock is released.
 func (p *pool) shutdownLocked() []*worker {
 	idle := p.idle
 	p.idle = nil
@@ -176,6 +347,7 @@ func (p *pool) shutdownLocked() []*worker {
 		}
 	}
 	p.workers -= len(idle)
+	p.wakeAllSubmittersLocked()
 	return idle
 }
 
@@ -189,12 +361,12 @@ func (p *pool) beginShutdown() {
 	}
 }
 
-// stopNow refuses new work, cancels every queued future, and ends the contexts of
+// stopNow refuses new work, cancels every queued task, and ends the contexts of
 // running tasks, with cause ErrShutdown. It does not wait.
 func (p *pool) stopNow() {
 	p.mu.Lock()
 	idle := p.shutdownLocked()
-	queued := p.q.drain()
+	queued := p.drainLocked(true)
 	var running []task
 	for w := range p.all {
 		if w.cur != nil {
@@ -214,23 +386,66 @@ func (p *pool) stopNow() {
 	}
 }
 
+// drainLocked empties the queue and returns its futures, to be canceled (or failed)
+// after the lock is released, which counts them. Fire-and-forget tasks are dropped
+// and counted here.
+func (p *pool) drainLocked(cancel bool) []task {
+	var out []task
+	for t, _ := p.q.pop(); t != nil; t, _ = p.q.pop() {
+		if _, ok := t.(goTask); ok {
+			p.n.pending--
+			if cancel {
+				p.n.canceled++
+			} else {
+				p.n.failed++
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	p.q = queue{}
+	p.roomLocked()
+	return out
+}
+
 // breakWith records that an initializer failed with err. The executor refuses all
 // work from now on; every queued future, and first (the task the failing worker was
 // started for), finishes with an error that matches ErrBroken and wraps err.
-func (p *pool) breakWith(err error, first task) {
+func (p *pool) breakWith(w *worker, err error, first task) {
 	p.mu.Lock()
 	if p.broken == nil {
 		p.broken = &brokenError{cause: err}
 	}
 	broken := p.broken
-	queued := p.q.drain()
+	queued := p.drainLocked(false)
 	p.workers--
+	w.cur = nil
+	p.n.running--
+	p.n.failed++
+	p.wakeAllSubmittersLocked()
 	p.mu.Unlock()
 	p.logger().Error("futures: worker initializer failed; the executor is broken", "executor", p.name, "error", err)
 	first.drop(broken, false)
 	for _, t := range queued {
 		t.drop(broken, false)
 	}
+}
+
+// leftPending counts a future of this executor that left the pending state without
+// running: canceled (by Cancel, its context, ShutdownNow or DiscardOldest) or failed
+// (by a broken executor). It is called by the future after the transition.
+func (p *pool) leftPending(c *core, st State) {
+	p.mu.Lock()
+	if c.accepted {
+		p.n.pending--
+		if st == Canceled {
+			p.n.canceled++
+		} else {
+			p.n.failed++
+		}
+		p.roomLocked()
+	}
+	p.mu.Unlock()
 }
 
 // taskPanicked reports the panic of a fire-and-forget task.

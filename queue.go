@@ -1,44 +1,39 @@
 package futures
 
-// queue is a FIFO of tasks in a growable ring buffer. It is not safe for concurrent
-// use; the pool guards it with its mutex. Push and pop cost O(1) amortized and
-// allocate only when the ring grows; popped slots are cleared so the queue keeps no
-// reference to a task it has handed out.
+// queue is a FIFO of tasks in a growable ring buffer, each with the time it was
+// queued. It is not safe for concurrent use; the pool guards it with its mutex. Push
+// and pop cost O(1) amortized and allocate only when the ring grows; popped slots are
+// cleared, so the queue keeps no reference to a task it has handed out.
 type queue struct {
-	buf  []task
-	head int // index of the oldest task
-	n    int // number of tasks
+	buf  []entry
+	head int // index of the oldest entry
+	n    int // number of entries
+}
+
+type entry struct {
+	t  task
+	at int64 // when it was queued, for the queue-wait statistics; 0 when not timed
 }
 
 func (q *queue) len() int { return q.n }
 
-func (q *queue) push(t task) {
+func (q *queue) push(t task, at int64) {
 	if q.n == len(q.buf) {
 		q.grow()
 	}
-	q.buf[(q.head+q.n)&(len(q.buf)-1)] = t
+	q.buf[(q.head+q.n)&(len(q.buf)-1)] = entry{t, at}
 	q.n++
 }
 
-func (q *queue) pop() task {
+func (q *queue) pop() (task, int64) {
 	if q.n == 0 {
-		return nil
+		return nil, 0
 	}
-	t := q.buf[q.head]
-	q.buf[q.head] = nil
+	e := q.buf[q.head]
+	q.buf[q.head] = entry{}
 	q.head = (q.head + 1) & (len(q.buf) - 1)
 	q.n--
-	return t
-}
-
-// drain removes and returns every task, oldest first.
-func (q *queue) drain() []task {
-	out := make([]task, 0, q.n)
-	for t := q.pop(); t != nil; t = q.pop() {
-		out = append(out, t)
-	}
-	*q = queue{}
-	return out
+	return e.t, e.at
 }
 
 // grow doubles the ring (its length stays a power of two) and unwraps it.
@@ -47,7 +42,7 @@ func (q *queue) grow() {
 	if size == 0 {
 		size = 64
 	}
-	buf := make([]task, size)
+	buf := make([]entry, size)
 	for i := 0; i < q.n; i++ {
 		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
 	}

@@ -11,7 +11,9 @@ import "context"
 // fn runs with a context derived from ctx: it carries ctx's values and deadline, and
 // it ends when ctx ends or when [Executor.ShutdownNow] is called. If ctx ends while the
 // task is still queued, the future is canceled at once (its error matches
-// [ErrCanceled] and ctx's cause) and fn never runs.
+// [ErrCanceled] and ctx's cause) and fn never runs. With a bounded queue that is full,
+// Submit follows the executor's [FullPolicy]; under Block, ctx also bounds the wait for
+// room, and if it ends first the future finishes with ctx.Err().
 //
 // Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
 // which also serves as the queue entry); a context that can end or carries values
@@ -34,10 +36,11 @@ func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context
 	if !f.bind(ctx, p) {
 		return f
 	}
-	if err := p.submit(f); err != nil {
-		if f.link != nil {
-			f.link.release()
-		}
+	switch err := p.submit(ctx, f); err {
+	case nil:
+	case errCallerRuns:
+		f.runInline(p)
+	default:
 		f.abort(err)
 	}
 	return f

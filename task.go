@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // task is a unit of work in an executor's queue: a *Future[T] from Submit, or a goTask
@@ -11,12 +12,20 @@ type task interface {
 	// claim moves the task from pending to running; false means it was canceled and
 	// must be skipped.
 	claim() bool
+	// accept marks a pending task as counted in the executor's pending tasks, under
+	// the pool's lock; false means it was canceled.
+	accept() bool
+	// disown undoes accept, under the pool's lock, for a task the pool is about to
+	// discard and counts itself; false means it is no longer pending.
+	disown() bool
 	// run runs a claimed task on w and completes it. Before completing it, run calls
-	// w.release, so that the worker counts as idle before anyone can see the task
-	// done; it returns what release returned.
+	// w's pool's release, so that the worker counts as idle before anyone can see the
+	// task done; it returns what release returned.
 	run(w *worker) (next task, exit bool)
+	// runInline runs a task in the submitting goroutine (the CallerRuns policy).
+	runInline(p *pool)
 	// drop finishes a task that will never run: a future is canceled (if cancel) or
-	// failed with err.
+	// failed with err; a fire-and-forget task is forgotten.
 	drop(err error, cancel bool)
 	// interrupt ends the context of a running task whose context is its own.
 	interrupt(cause error)
@@ -64,6 +73,35 @@ func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
 	return true
 }
 
+// taskContext returns the context f runs with, having stopped the watch on the submit
+// context that cancels a pending future.
+func (f *Future[T]) taskContext(p *pool) context.Context {
+	l := f.link
+	if l == nil {
+		return p.ctx
+	}
+	if l.stop != nil {
+		l.stop()
+	}
+	return l.ctx
+}
+
+func (f *Future[T]) accept() bool {
+	if f.loadState() != Pending {
+		return false
+	}
+	f.accepted = true
+	return true
+}
+
+func (f *Future[T]) disown() bool {
+	if f.loadState() != Pending {
+		return false
+	}
+	f.accepted = false
+	return true
+}
+
 func (f *Future[T]) drop(err error, cancel bool) {
 	if cancel {
 		f.cancel(err)
@@ -83,53 +121,130 @@ func (f *Future[T]) interrupt(cause error) {
 // future is completed from the deferred call and the worker goes on in a new goroutine
 // (see worker.main).
 func (f *Future[T]) run(w *worker) (next task, exit bool) {
-	ctx := w.p.ctx
-	if l := f.link; l != nil {
-		if l.stop != nil {
-			l.stop()
-		}
-		ctx = l.ctx
-	}
+	p := w.p
+	ctx := f.taskContext(p)
 	fn := f.fn
 	f.fn = nil // the executor keeps no reference to the task once it has run
 	if ctx.Err() != nil {
 		// The task's context ended before it could start: it never runs.
-		next, exit = w.p.release(w)
+		next, exit = p.release(w, outcome{})
 		f.cancelClaimed(canceledBy(context.Cause(ctx)))
 		return next, exit
 	}
+	start := p.beforeTask(w)
 	returned := false
 	defer func() {
 		if !returned {
 			r := recover()
-			next, exit = w.p.release(w)
-			f.finish(*new(T), newPanicError(r, r == nil))
+			pe := newPanicError(r, r == nil)
+			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
+			next, exit = p.release(w, o)
+			f.finish(*new(T), pe)
+			p.afterTask(w, o)
 		}
 	}()
 	v, err := fn(ctx)
 	returned = true
-	next, exit = w.p.release(w)
+	o := outcome{ran: true, err: err, runTime: p.since(start)}
+	next, exit = p.release(w, o)
 	f.finish(v, err)
+	p.afterTask(w, o)
 	return next, exit
+}
+
+// runInline runs the task in the submitting goroutine, for the CallerRuns policy. A
+// panic is recovered into the future; runtime.Goexit ends the caller's goroutine, as
+// it would without the executor, and the future with it.
+func (f *Future[T]) runInline(p *pool) {
+	ctx := f.taskContext(p)
+	fn := f.fn
+	f.fn = nil
+	if !f.claim() {
+		p.inlineDone(outcome{}) // canceled by its context meanwhile
+		return
+	}
+	if ctx.Err() != nil {
+		p.inlineDone(outcome{})
+		f.cancelClaimed(canceledBy(context.Cause(ctx)))
+		return
+	}
+	start := p.now()
+	returned := false
+	defer func() {
+		if !returned {
+			r := recover()
+			pe := newPanicError(r, r == nil)
+			p.inlineDone(outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)})
+			f.finish(*new(T), pe)
+			if r == nil {
+				return // Goexit goes on
+			}
+		}
+	}()
+	v, err := fn(ctx)
+	returned = true
+	p.inlineDone(outcome{ran: true, err: err, runTime: p.since(start)})
+	f.finish(v, err)
 }
 
 // goTask is a fire-and-forget task from Executor.Go.
 type goTask func(context.Context)
 
 func (g goTask) claim() bool           { return true }
+func (g goTask) accept() bool          { return true }
+func (g goTask) disown() bool          { return true }
 func (g goTask) drop(error, bool)      {}
 func (g goTask) interrupt(cause error) {}
 
 func (g goTask) run(w *worker) (next task, exit bool) {
+	p := w.p
+	start := p.beforeTask(w)
 	returned := false
 	defer func() {
 		if !returned {
 			r := recover()
-			next, exit = w.p.release(w)
-			w.p.taskPanicked(newPanicError(r, r == nil))
+			pe := newPanicError(r, r == nil)
+			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
+			next, exit = p.release(w, o)
+			p.afterTask(w, o)
+			p.taskPanicked(pe)
 		}
 	}()
-	g(w.p.ctx)
+	g(p.ctx)
 	returned = true
-	return w.p.release(w)
+	o := outcome{ran: true, runTime: p.since(start)}
+	next, exit = p.release(w, o)
+	p.afterTask(w, o)
+	return next, exit
+}
+
+func (g goTask) runInline(p *pool) {
+	start := p.now()
+	returned := false
+	defer func() {
+		if !returned {
+			r := recover()
+			pe := newPanicError(r, r == nil)
+			p.inlineDone(outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)})
+			p.taskPanicked(pe)
+		}
+	}()
+	g(p.ctx)
+	returned = true
+	p.inlineDone(outcome{ran: true, runTime: p.since(start)})
+}
+
+// since returns the time elapsed from start, a time from now; 0 when timing is off.
+func (p *pool) since(start int64) time.Duration {
+	if !p.timing {
+		return 0
+	}
+	return time.Duration(p.now() - start)
+}
+
+// inlineDone counts the outcome of a task run by its submitter.
+func (p *pool) inlineDone(o outcome) {
+	p.mu.Lock()
+	p.countLocked(o)
+	p.mu.Unlock()
 }

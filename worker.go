@@ -4,54 +4,57 @@ import (
 	"context"
 	"runtime/pprof"
 	"strconv"
+	"time"
 )
 
-// worker is one worker goroutine's state. A worker that calls runtime.Goexit through a
-// task keeps its identity and goes on in a new goroutine.
+// worker is one worker goroutine's state. A worker whose goroutine is ended by
+// runtime.Goexit (in a task, a callback or a hook) keeps its identity and goes on in a
+// new goroutine.
 type worker struct {
-	p    *pool
-	id   int
-	wake chan task // hand-off of a task to this worker while it is idle; nil means exit
+	p     *pool
+	id    int
+	wake  chan task // hand-off of a claimed task while the worker is idle; nil means exit
+	first task      // the task a worker started by growLocked begins with
 
-	cur task // the running task; guarded by p.mu
+	cur   task  // the running task, or nil; guarded by p.mu
+	curAt int64 // when cur was queued (0: not queued, or timing off); guarded by p.mu
 
 	// Owned by the worker's goroutine.
-	ready     bool // the initializer has run
-	carry     task // what release last returned, for the goroutine that replaces one
-	carryExit bool // that ended by runtime.Goexit
+	ready     bool          // the initializer has run
+	wait      time.Duration // the running task's queue wait, for AfterTask
+	timer     *time.Timer   // keep-alive timer, made on first use
+	carry     task          // what release last returned, for the goroutine that replaces one
+	carryExit bool          // ended by runtime.Goexit
 }
 
 // start runs the worker in a new goroutine, with pprof labels naming the executor and
-// the worker, beginning with task t (already claimed if claimed is true).
-func (w *worker) start(t task, claimed bool) {
-	go pprof.Do(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)), func(context.Context) {
-		w.main(t, false, claimed)
-	})
+// the worker, beginning with the claimed task t.
+func (w *worker) start(t task) { w.spawn(t, false) }
+
+func (w *worker) spawn(t task, exit bool) {
+	labels := pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id))
+	go pprof.Do(context.Background(), labels, func(context.Context) { w.main(t, exit) })
 }
 
-// main is the worker loop. t is the first task, or nil to begin idle (or to exit, if
-// exit). It runs the initializer once, then tasks until it is told to exit.
-func (w *worker) main(t task, exit, claimed bool) {
+// main is the worker loop. t is a claimed task to run first, or nil to begin idle (or
+// to exit, if exit). The initializer runs once, before the first task.
+func (w *worker) main(t task, exit bool) {
 	normal := false
 	defer func() {
 		if normal {
 			return
 		}
-		// runtime.Goexit in a task, a callback or the initializer is ending this
-		// goroutine; the task's future is already completed. Go on in a new one.
+		// runtime.Goexit in a task, a callback, a hook or the initializer is ending
+		// this goroutine; the task's future is already completed. Go on in a new one.
 		if w.carry == nil && w.carryExit {
 			w.p.exited(w)
 			return
 		}
-		next, exit := w.carry, w.carryExit
-		go pprof.Do(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)), func(context.Context) {
-			w.main(next, exit, true)
-		})
+		w.spawn(w.carry, w.carryExit)
 	}()
 	if !w.ready {
-		w.carry, w.carryExit = nil, true // if the initializer calls Goexit
-		if err := w.initialize(); err != nil {
-			w.p.breakWith(err, t)
+		w.carry, w.carryExit = nil, true // in case the initializer calls Goexit
+		if err := w.initialize(t); err != nil {
 			normal = true
 			w.p.exited(w)
 			return
@@ -64,40 +67,58 @@ func (w *worker) main(t task, exit, claimed bool) {
 				break
 			}
 			w.carry, w.carryExit = nil, false
-			if t = <-w.wake; t == nil {
+			if t = w.park(); t == nil {
 				break
 			}
-			claimed = false
-		}
-		if !claimed && !t.claim() {
-			// Canceled before it ran: look for other work.
-			t, exit = w.p.release(w)
-			continue
 		}
 		t, exit = t.run(w)
-		claimed = true
 	}
 	normal = true
 	w.p.exited(w)
 }
 
-// initialize runs the executor's initializer, if any. A panic or runtime.Goexit in it
-// counts as a failure.
-func (w *worker) initialize() (err error) {
+// park waits, idle, for a task or for the order to exit (nil). With a keep-alive, an
+// idle worker above the minimum exits when the keep-alive passes without work. Each
+// worker owns its timer; no goroutine watches idle workers.
+func (w *worker) park() task {
+	p := w.p
+	if p.keepAlive <= 0 {
+		return <-w.wake
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(p.keepAlive)
+	} else {
+		w.timer.Reset(p.keepAlive)
+	}
+	select {
+	case t := <-w.wake:
+		w.timer.Stop()
+		return t
+	case <-w.timer.C:
+		if p.expire(w) {
+			return nil
+		}
+		// Kept, because the executor is at its minimum of workers (which never
+		// expire), or because a task or the order to exit is on its way.
+		return <-w.wake
+	}
+}
+
+// initialize runs the executor's initializer, if any. A failure, a panic or a
+// runtime.Goexit breaks the executor, failing first and the queued tasks.
+func (w *worker) initialize(first task) (err error) {
 	p := w.p
 	if p.initFn == nil {
 		return nil
 	}
 	returned := false
 	defer func() {
-		if returned {
-			return
+		if !returned {
+			r := recover()
+			err = newPanicError(r, r == nil)
 		}
-		r := recover()
-		err = newPanicError(r, r == nil)
-		if r == nil {
-			// Goexit: the goroutine ends after this; break the executor here.
-			p.breakWith(err, w.cur)
+		if err != nil {
+			p.breakWith(w, err, first)
 		}
 	}()
 	err = p.initFn(p.ctx)
