@@ -1,0 +1,542 @@
+package futures_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gofutures/futures"
+)
+
+// gate is a one-shot latch that blocking tasks wait on.
+type gate chan struct{}
+
+func (g gate) open() { close(g) }
+
+// blocker returns a task that signals started, then waits for g.
+func blocker(g gate, started chan<- struct{}) func(context.Context) (int, error) {
+	return func(context.Context) (int, error) {
+		if started != nil {
+			started <- struct{}{}
+		}
+		<-g
+		return 1, nil
+	}
+}
+
+func checkIdentity(t *testing.T, s futures.Stats) {
+	t.Helper()
+	sum := s.Completed + s.Failed + s.Canceled + s.Rejected + int64(s.Pending) + int64(s.Running)
+	if s.Submitted != sum {
+		t.Errorf("Stats identity broken: Submitted=%d, Completed+Failed+Canceled+Rejected+Pending+Running=%d (%+v)", s.Submitted, sum, s)
+	}
+	if s.Panicked > s.Failed {
+		t.Errorf("Stats: Panicked=%d > Failed=%d", s.Panicked, s.Failed)
+	}
+}
+
+func TestControlsQueuePolicies(t *testing.T) {
+	ctx := context.Background()
+	fill := func(t *testing.T, policy futures.FullPolicy) (*futures.Executor, gate, []*futures.Future[int]) {
+		ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithQueueSize(2, policy))
+		g := make(gate)
+		started := make(chan struct{})
+		running := futures.Submit(ctx, ex, blocker(g, started))
+		<-started
+		q1 := futures.Submit(ctx, ex, blocker(g, nil))
+		q2 := futures.Submit(ctx, ex, blocker(g, nil))
+		if s := ex.Stats(); s.Pending != 2 || s.Running != 1 {
+			t.Fatalf("Stats() = %+v; want Pending 2, Running 1", s)
+		}
+		return ex, g, []*futures.Future[int]{running, q1, q2}
+	}
+
+	t.Run("Reject", func(t *testing.T) {
+		ex, g, fs := fill(t, futures.Reject)
+		f := futures.Submit(ctx, ex, blocker(g, nil))
+		if _, err := f.Result(ctx); !errors.Is(err, futures.ErrQueueFull) {
+			t.Errorf("Submit on a full queue: Result() error = %v; want ErrQueueFull", err)
+		}
+		if err := ex.Go(func(context.Context) {}); !errors.Is(err, futures.ErrQueueFull) {
+			t.Errorf("Go on a full queue = %v; want ErrQueueFull", err)
+		}
+		g.open()
+		for i, f := range fs {
+			if v, err := f.Result(ctx); v != 1 || err != nil {
+				t.Errorf("fs[%d].Result() = %v, %v; want 1, nil", i, v, err)
+			}
+		}
+		s := ex.Stats()
+		if s.Rejected != 2 {
+			t.Errorf("Stats().Rejected = %d; want 2", s.Rejected)
+		}
+		checkIdentity(t, s)
+	})
+
+	t.Run("DiscardOldest", func(t *testing.T) {
+		ex, g, fs := fill(t, futures.DiscardOldest)
+		f := futures.Submit(ctx, ex, blocker(g, nil))
+		_, err := fs[1].Result(ctx)
+		if !errors.Is(err, futures.ErrCanceled) || !errors.Is(err, futures.ErrDiscarded) {
+			t.Errorf("oldest queued Result() error = %v; want ErrCanceled and ErrDiscarded", err)
+		}
+		g.open()
+		for i, f := range []*futures.Future[int]{fs[0], fs[2], f} {
+			if v, err := f.Result(ctx); v != 1 || err != nil {
+				t.Errorf("future %d Result() = %v, %v; want 1, nil", i, v, err)
+			}
+		}
+		s := ex.Stats()
+		if s.Canceled != 1 {
+			t.Errorf("Stats().Canceled = %d; want 1", s.Canceled)
+		}
+		checkIdentity(t, s)
+	})
+
+	t.Run("CallerRuns", func(t *testing.T) {
+		ex, g, fs := fill(t, futures.CallerRuns)
+		var ranIn atomic.Pointer[string]
+		here := "submitter"
+		f := futures.Submit(ctx, ex, func(context.Context) (int, error) {
+			ranIn.Store(&here)
+			return 7, nil
+		})
+		if f.State() != futures.Finished || ranIn.Load() == nil {
+			t.Fatalf("CallerRuns: the task did not run before Submit returned (state %v)", f.State())
+		}
+		if v, err := f.Result(ctx); v != 7 || err != nil {
+			t.Errorf("Result() = %v, %v; want 7, nil", v, err)
+		}
+		ranGo := false
+		if err := ex.Go(func(context.Context) { ranGo = true }); err != nil || !ranGo {
+			t.Errorf("Go under CallerRuns = %v, ran %v; want nil, true", err, ranGo)
+		}
+		g.open()
+		for _, f := range fs {
+			f.Result(ctx)
+		}
+		s := ex.Stats()
+		if s.Completed != 5 {
+			t.Errorf("Stats().Completed = %d; want 5", s.Completed)
+		}
+		checkIdentity(t, s)
+	})
+
+	// The Block policy, in a synctest bubble: synctest.Wait tells when a submitter
+	// is blocked waiting for room.
+	t.Run("Block", func(t *testing.T) {
+		checkLeaks(t)
+		synctest.Test(t, func(t *testing.T) {
+			ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithQueueSize(2, futures.Block))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := make(gate)
+			running := futures.Submit(ctx, ex, blocker(g, nil))
+			q1 := futures.Submit(ctx, ex, blocker(g, nil))
+			q2 := futures.Submit(ctx, ex, blocker(g, nil))
+			synctest.Wait()
+			// A submitter whose context ends while it waits for room.
+			cctx, cancel := context.WithCancel(ctx)
+			done := make(chan *futures.Future[int])
+			go func() { done <- futures.Submit(cctx, ex, blocker(g, nil)) }()
+			synctest.Wait()
+			if s := ex.Stats(); s.Submitted != 3 {
+				t.Fatalf("Stats().Submitted = %d while the 4th submission blocks; want 3", s.Submitted)
+			}
+			cancel()
+			f := <-done
+			if _, err := f.Result(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("blocked Submit whose ctx ended: Result() error = %v; want context.Canceled", err)
+			}
+			// A submitter that gets room when a task leaves the queue.
+			go func() { done <- futures.Submit(ctx, ex, blocker(g, nil)) }()
+			synctest.Wait()
+			select {
+			case <-done:
+				t.Fatal("Submit returned while the queue was full")
+			default:
+			}
+			q1.Cancel() // makes room
+			f = <-done
+			// And Go, blocked, is refused by a shutdown.
+			errc := make(chan error)
+			go func() { errc <- ex.Go(func(context.Context) {}) }()
+			synctest.Wait()
+			sctx, scancel := context.WithCancel(ctx)
+			scancel()
+			ex.Shutdown(sctx) // begin, do not wait
+			if err := <-errc; !errors.Is(err, futures.ErrShutdown) {
+				t.Errorf("Go blocked on a full queue during Shutdown = %v; want ErrShutdown", err)
+			}
+			g.open()
+			for i, f := range []*futures.Future[int]{running, q2, f} {
+				if v, err := f.Result(ctx); v != 1 || err != nil {
+					t.Errorf("future %d: Result() = %v, %v; want 1, nil", i, v, err)
+				}
+			}
+			if err := ex.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := ex.Stats()
+			if s.Rejected != 2 || s.Canceled != 1 || s.Completed != 3 {
+				t.Errorf("Stats() = %+v; want 2 rejected, 1 canceled, 3 completed", s)
+			}
+			checkIdentity(t, s)
+		})
+	})
+}
+
+// waitFor yields until cond holds, failing the test after a generous bound. It is for
+// states that no channel announces, such as a worker that has exited after a resize;
+// it polls the state itself, never a guess of how long something takes.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 30s")
+		}
+		runtime.Gosched()
+	}
+}
+
+func TestControlsQueueSizeInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		opt  futures.Option
+		want string
+	}{
+		{futures.WithQueueSize(0, futures.Block), "WithQueueSize(0"},
+		{futures.WithQueueSize(-3, futures.Reject), "WithQueueSize(-3"},
+		{futures.WithQueueSize(4, futures.FullPolicy(9)), "policy"},
+		{futures.WithKeepAlive(-time.Second), "WithKeepAlive"},
+		{futures.WithMinWorkers(-1), "WithMinWorkers(-1)"},
+	} {
+		_, err := futures.New(tc.opt)
+		if !errors.Is(err, futures.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%s...) error = %v; want ErrInvalid naming %q", tc.want, err, tc.want)
+		}
+	}
+	_, err := futures.New(futures.WithMaxWorkers(2), futures.WithMinWorkers(3))
+	if !errors.Is(err, futures.ErrInvalid) {
+		t.Errorf("New(WithMaxWorkers(2), WithMinWorkers(3)) error = %v; want ErrInvalid", err)
+	}
+}
+
+func TestControlsResize(t *testing.T) {
+	ctx := context.Background()
+	ex := newExecutor(t, futures.WithMaxWorkers(2))
+	g := make(gate)
+	started := make(chan struct{}, 10)
+	var fs []*futures.Future[int]
+	for range 10 {
+		fs = append(fs, futures.Submit(ctx, ex, blocker(g, started)))
+	}
+	<-started
+	<-started
+	if n := ex.Workers(); n != 2 {
+		t.Fatalf("Workers() = %d; want 2", n)
+	}
+	// Growing starts workers for the queued tasks at once.
+	if err := ex.SetMaxWorkers(5); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		<-started
+	}
+	if s := ex.Stats(); s.Running != 5 || s.Workers != 5 || s.Pending != 5 || s.MaxWorkers != 5 {
+		t.Fatalf("after SetMaxWorkers(5): Stats() = %+v; want 5 running, 5 workers, 5 pending", s)
+	}
+	if err := ex.SetMaxWorkers(0); !errors.Is(err, futures.ErrInvalid) {
+		t.Errorf("SetMaxWorkers(0) = %v; want ErrInvalid", err)
+	}
+	// Shrinking: no new task starts until fewer than 1 run.
+	if err := ex.SetMaxWorkers(1); err != nil {
+		t.Fatal(err)
+	}
+	g.open()
+	for _, f := range fs {
+		f.Result(ctx)
+	}
+	waitFor(t, func() bool { return ex.Workers() == 1 })
+	if s := ex.Stats(); s.Completed != 10 {
+		t.Errorf("Stats().Completed = %d; want 10", s.Completed)
+	}
+}
+
+// TestControlsResizeStress resizes the executor up and down while tasks run, and checks
+// that no task starts while the running ones are at the current maximum.
+func TestControlsResizeStress(t *testing.T) {
+	ctx := context.Background()
+	ex := newExecutor(t, futures.WithMaxWorkers(4))
+	var mu sync.Mutex
+	running, violations := 0, 0
+	var max atomic.Int64
+	max.Store(4)
+	task := func(context.Context) (int, error) {
+		mu.Lock()
+		running++
+		if int64(running) > max.Load() {
+			violations++
+		}
+		mu.Unlock()
+		for i := 0; i < 200; i++ { // a little work, so that tasks overlap
+			_ = i * i
+		}
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return 0, nil
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		sizes := []int{1, 3, 8, 2, 6, 1, 4}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n := sizes[i%len(sizes)]
+			// While shrinking, tasks above the new maximum may still be running; the
+			// bound applies to tasks that start after the change. Record the larger
+			// bound until the change has taken effect.
+			mu.Lock()
+			old := max.Load()
+			if int64(n) > old {
+				max.Store(int64(n))
+			}
+			mu.Unlock()
+			ex.SetMaxWorkers(n)
+			waitFor(t, func() bool { s := ex.Stats(); return s.Running <= n })
+			mu.Lock()
+			max.Store(int64(n))
+			mu.Unlock()
+		}
+	})
+	var fs []*futures.Future[int]
+	for range 20000 {
+		fs = append(fs, futures.Submit(ctx, ex, task))
+	}
+	for _, f := range fs {
+		f.Result(ctx)
+	}
+	close(stop)
+	wg.Wait()
+	if violations > 0 {
+		t.Errorf("%d task starts exceeded the current maximum", violations)
+	}
+	checkIdentity(t, ex.Stats())
+}
+
+func TestControlsKeepAlive(t *testing.T) {
+	checkLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		ex, err := futures.New(futures.WithMaxWorkers(4), futures.WithKeepAlive(time.Minute), futures.WithMinWorkers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make(gate)
+		var fs []*futures.Future[int]
+		for range 4 {
+			fs = append(fs, futures.Submit(ctx, ex, blocker(g, nil)))
+		}
+		synctest.Wait()
+		if n := ex.Workers(); n != 4 {
+			t.Fatalf("Workers() = %d; want 4", n)
+		}
+		g.open()
+		for _, f := range fs {
+			f.Result(ctx)
+		}
+		synctest.Wait()
+		time.Sleep(59 * time.Second)
+		synctest.Wait()
+		if n := ex.Workers(); n != 4 {
+			t.Errorf("Workers() before the keep-alive passed = %d; want 4", n)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if n := ex.Workers(); n != 1 {
+			t.Errorf("Workers() after the keep-alive = %d; want the minimum, 1", n)
+		}
+		// The survivor still serves, and new workers start again on demand.
+		if v, err := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 3, nil }).Result(ctx); v != 3 || err != nil {
+			t.Errorf("Result() after expiry = %v, %v; want 3, nil", v, err)
+		}
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := ex.Workers(); n != 1 {
+			t.Errorf("Workers() an hour later = %d; want 1 (the minimum never expires)", n)
+		}
+		if err := ex.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestControlsKeepAliveNoMinimum(t *testing.T) {
+	checkLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		ex, _ := futures.New(futures.WithKeepAlive(time.Second))
+		futures.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Result(ctx)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if n := ex.Workers(); n != 0 {
+			t.Errorf("Workers() after the keep-alive = %d; want 0: an idle executor keeps no goroutine", n)
+		}
+		if err := ex.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestControlsStatsUnderLoad checks the accounting identity while many goroutines
+// submit, cancel, fail and panic, and at the end.
+func TestControlsStatsUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	ex := newExecutor(t, futures.WithMaxWorkers(3), futures.WithQueueSize(50, futures.Reject),
+		futures.WithTiming(), futures.WithLogger(slog.New(slog.DiscardHandler)))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var checks atomic.Int64
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			checkIdentity(t, ex.Stats())
+			checks.Add(1)
+		}
+	})
+	var submitters sync.WaitGroup
+	for s := range 4 {
+		submitters.Go(func() {
+			for i := range 2000 {
+				cctx, cancel := context.WithCancel(ctx)
+				f := futures.Submit(cctx, ex, func(ctx context.Context) (int, error) {
+					switch i % 5 {
+					case 1:
+						return 0, errors.New("failed")
+					case 2:
+						panic("boom")
+					}
+					return i, nil
+				})
+				switch (i + s) % 4 {
+				case 0:
+					f.Cancel()
+				case 1:
+					cancel()
+				}
+				if i%7 == 0 {
+					ex.Go(func(context.Context) {})
+				}
+				cancel()
+			}
+		})
+	}
+	submitters.Wait()
+	if err := ex.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Pending != 0 || s.Running != 0 || s.Workers != 0 {
+		t.Errorf("after Shutdown: Stats() = %+v; want nothing pending, running or alive", s)
+	}
+	if s.Panicked == 0 || s.Failed < s.Panicked || s.Completed == 0 || s.Canceled == 0 {
+		t.Errorf("Stats() = %+v; want some of every outcome", s)
+	}
+	if s.RunTime <= 0 {
+		t.Errorf("Stats().RunTime = %v with WithTiming; want > 0", s.RunTime)
+	}
+	if checks.Load() == 0 {
+		t.Error("the identity was never checked under load")
+	}
+}
+
+func TestControlsHooks(t *testing.T) {
+	ctx := context.Background()
+	var buf syncBuffer
+	var mu sync.Mutex
+	var before, after []futures.TaskInfo
+	ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithName("hooked"),
+		futures.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+		futures.WithHooks(futures.Hooks{
+			BeforeTask: func(ti futures.TaskInfo) {
+				mu.Lock()
+				before = append(before, ti)
+				mu.Unlock()
+				if ti.Worker < 0 {
+					panic("never")
+				}
+			},
+			AfterTask: func(ti futures.TaskInfo) {
+				mu.Lock()
+				after = append(after, ti)
+				n := len(after)
+				mu.Unlock()
+				if n == 2 {
+					panic("hook panic")
+				}
+			},
+		}))
+	boom := errors.New("boom")
+	f1 := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil })
+	f2 := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 0, boom })
+	f3 := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 3, nil })
+	for _, f := range []*futures.Future[int]{f1, f2, f3} {
+		f.Result(ctx)
+	}
+	if err := ex.Shutdown(ctx); err != nil { // AfterTask runs after completion: wait for it
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(before) != 3 || len(after) != 3 {
+		t.Fatalf("hooks ran %d and %d times; want 3 and 3", len(before), len(after))
+	}
+	if after[1].Err != boom || after[0].Err != nil || after[0].Executor != "hooked" {
+		t.Errorf("AfterTask infos = %+v; want the tasks' errors and the executor's name", after)
+	}
+	if v, err := f3.Result(ctx); v != 3 || err != nil {
+		t.Errorf("the task after a panicking hook: Result() = %v, %v; want 3, nil", v, err)
+	}
+	if !strings.Contains(buf.String(), "hook panic") {
+		t.Errorf("log = %q; want the hook's panic logged", buf.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
