@@ -207,6 +207,9 @@ func (c *core) removeWakeLocked(ch chan struct{}) bool {
 		c.wake = nil
 		return true
 	}
+	if c.ext == nil {
+		return false
+	}
 	ws := c.ext.wakes
 	for i, w := range ws {
 		if w == ch {

@@ -420,7 +420,8 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	queued := p.drainLocked(false)
 	p.workers--
 	w.cur = nil
-	p.n.running--
+	p.n.running-- // first never ran
+	p.n.started--
 	p.n.failed++
 	p.wakeAllSubmittersLocked()
 	p.mu.Unlock()
@@ -445,6 +446,14 @@ func (p *pool) leftPending(c *core, st State) {
 		}
 		p.roomLocked()
 	}
+	p.mu.Unlock()
+}
+
+// canceledAtSubmit counts a submission whose context had already ended.
+func (p *pool) canceledAtSubmit() {
+	p.mu.Lock()
+	p.n.submitted++
+	p.n.canceled++
 	p.mu.Unlock()
 }
 

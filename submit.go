@@ -34,6 +34,7 @@ func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context
 	p := e.p
 	f.owner = p
 	if !f.bind(ctx, p) {
+		p.canceledAtSubmit()
 		return f
 	}
 	switch err := p.submit(ctx, f); err {
