@@ -104,7 +104,10 @@ func (p *pool) submit(ctx context.Context, t task) error {
 			return errCallerRuns
 		case DiscardOldest:
 			if old := p.discardOldestLocked(); old != nil {
-				defer old.drop(ErrDiscarded, true) // after the unlock below
+				// Cancel it outside the lock: its callbacks may call back into us.
+				p.mu.Unlock()
+				old.drop(ErrDiscarded, true)
+				p.mu.Lock()
 			}
 			continue
 		}
