@@ -406,7 +406,6 @@ func (p *pool) drainLocked(cancel bool) []task {
 		}
 		out = append(out, t)
 	}
-	p.q = queue{}
 	p.roomLocked()
 	return out
 }

@@ -1,13 +1,24 @@
 package futures
 
-// queue is a FIFO of tasks in a growable ring buffer, each with the time it was
-// queued. It is not safe for concurrent use; the pool guards it with its mutex. Push
-// and pop cost O(1) amortized and allocate only when the ring grows; popped slots are
-// cleared, so the queue keeps no reference to a task it has handed out.
+// queue is a FIFO of tasks, each with the time it was queued. It is a linked list of
+// fixed-size blocks: push and pop cost O(1), growth never copies entries, and memory
+// follows the length (an empty queue keeps one spare block, so a queue that hovers
+// around a block boundary does not allocate). Popped slots are cleared, so the queue
+// keeps no reference to a task it has handed out. It is not safe for concurrent use;
+// the pool guards it with its mutex.
 type queue struct {
-	buf  []entry
-	head int // index of the oldest entry
-	n    int // number of entries
+	head, tail *block // pop from head, push to tail; both nil when empty and never used
+	spare      *block // an emptied block kept for reuse
+	n          int    // number of entries
+}
+
+// blockSize entries per block: 256 × 24 bytes, a 6 KiB allocation.
+const blockSize = 256
+
+type block struct {
+	entries    [blockSize]entry
+	head, tail int // entries[head:tail] are queued
+	next       *block
 }
 
 type entry struct {
@@ -18,33 +29,42 @@ type entry struct {
 func (q *queue) len() int { return q.n }
 
 func (q *queue) push(t task, at int64) {
-	if q.n == len(q.buf) {
-		q.grow()
+	if q.tail == nil || q.tail.tail == blockSize {
+		b := q.spare
+		q.spare = nil
+		if b == nil {
+			b = new(block)
+		}
+		if q.tail == nil {
+			q.head = b
+		} else {
+			q.tail.next = b
+		}
+		q.tail = b
 	}
-	q.buf[(q.head+q.n)&(len(q.buf)-1)] = entry{t, at}
+	b := q.tail
+	b.entries[b.tail] = entry{t, at}
+	b.tail++
 	q.n++
 }
 
 func (q *queue) pop() (task, int64) {
-	if q.n == 0 {
+	b := q.head
+	if b == nil || b.head == b.tail {
 		return nil, 0
 	}
-	e := q.buf[q.head]
-	q.buf[q.head] = entry{}
-	q.head = (q.head + 1) & (len(q.buf) - 1)
+	e := b.entries[b.head]
+	b.entries[b.head] = entry{}
+	b.head++
 	q.n--
+	if b.head == b.tail && (b.tail == blockSize || b.next == nil) {
+		// The block is used up: unlink it and keep it as the spare.
+		q.head = b.next
+		if q.head == nil {
+			q.tail = nil
+		}
+		*b = block{}
+		q.spare = b
+	}
 	return e.t, e.at
-}
-
-// grow doubles the ring (its length stays a power of two) and unwraps it.
-func (q *queue) grow() {
-	size := 2 * len(q.buf)
-	if size == 0 {
-		size = 64
-	}
-	buf := make([]entry, size)
-	for i := 0; i < q.n; i++ {
-		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
-	}
-	q.buf, q.head = buf, 0
 }
