@@ -48,12 +48,17 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 				return
 			}
 		}
+		var owners []*pool
+		if len(pending) > 0 {
+			watched := make([]*core, 0, len(pending))
+			for c := range pending {
+				watched = append(watched, c)
+			}
+			owners = taskOwners(ctx, watched)
+		}
 		for len(pending) > 0 {
 			if ctx.Err() == nil {
-				select {
-				case <-w.ch:
-				case <-ctx.Done():
-				}
+				blockOn(ctx, w.ch, owners)
 			}
 			if err := ctx.Err(); err != nil {
 				yield(zero, incomplete(fs, pending, err))

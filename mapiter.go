@@ -194,6 +194,10 @@ func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(
 	w := newWatcher()
 	inflight := make(map[*core]*Future[Out], window)
 	var ready []*Future[Out] // done, not yet yielded, in completion order
+	var owners []*pool       // m.p, if the iteration runs in one of its tasks
+	if m.p.isTaskContext(m.ctx) {
+		owners = []*pool{m.p}
+	}
 	defer func() {
 		for c, f := range inflight {
 			c.unwatch(w)
@@ -204,10 +208,7 @@ func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(
 	next := func() bool {
 		for len(ready) == 0 {
 			if m.ctx.Err() == nil {
-				select {
-				case <-w.ch:
-				case <-m.ctx.Done():
-				}
+				blockOn(m.ctx, w.ch, owners)
 			}
 			for _, c := range w.take() {
 				if f, ok := inflight[c]; ok {

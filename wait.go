@@ -84,16 +84,12 @@ func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDo
 				stop = stop || satisfied(c)
 			}
 		}
-	wait:
-		for !stop && remaining > 0 {
-			select {
-			case <-w.ch:
-				for _, c := range w.take() {
-					remaining--
-					stop = stop || satisfied(c)
-				}
-			case <-ctx.Done():
-				break wait
+		owners := taskOwners(ctx, watched)
+		for !stop && remaining > 0 && ctx.Err() == nil {
+			blockOn(ctx, w.ch, owners)
+			for _, c := range w.take() {
+				remaining--
+				stop = stop || satisfied(c)
 			}
 		}
 		for _, c := range watched {

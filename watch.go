@@ -1,6 +1,10 @@
 package futures
 
-import "sync"
+import (
+	"context"
+	"slices"
+	"sync"
+)
 
 // watcher collects the completions of many futures for one Wait, AsCompleted or
 // unordered Map: each future it is registered on reports to it once, when it becomes
@@ -64,5 +68,34 @@ func (c *core) unwatch(w *watcher) {
 			c.ext.watchers = ws[:len(ws)-1]
 			return
 		}
+	}
+}
+
+// taskOwners returns the executors among the owners of cs whose task is the goroutine
+// about to wait on them (ctx is that task's context). While it waits, each of them may
+// run one more worker (see pool.blockBegin), as Future.Result does, so that the wait
+// cannot deadlock a full executor.
+func taskOwners(ctx context.Context, cs []*core) []*pool {
+	var owners []*pool
+	for _, c := range cs {
+		if p := c.owner; p != nil && !slices.Contains(owners, p) && p.isTaskContext(ctx) {
+			owners = append(owners, p)
+		}
+	}
+	return owners
+}
+
+// blockOn blocks until ch is ready or ctx ends, letting each of owners run one more
+// worker meanwhile.
+func blockOn(ctx context.Context, ch <-chan struct{}, owners []*pool) {
+	for _, p := range owners {
+		p.blockBegin()
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+	for _, p := range owners {
+		p.blockEnd()
 	}
 }
