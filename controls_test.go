@@ -406,7 +406,7 @@ func TestControlsKeepAliveNoMinimum(t *testing.T) {
 // submit, cancel, fail and panic, and at the end.
 func TestControlsStatsUnderLoad(t *testing.T) {
 	ctx := context.Background()
-	ex := newExecutor(t, futures.WithMaxWorkers(3), futures.WithQueueSize(50, futures.Reject),
+	ex := newExecutor(t, futures.WithMaxWorkers(3), futures.WithQueueSize(500, futures.Reject),
 		futures.WithTiming(), futures.WithLogger(slog.New(slog.DiscardHandler)))
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -450,6 +450,13 @@ func TestControlsStatsUnderLoad(t *testing.T) {
 		})
 	}
 	submitters.Wait()
+	// One of each outcome for certain, whatever the load phase's timing gave.
+	futures.Submit(ctx, ex, func(context.Context) (int, error) { return 0, errors.New("failed") }).Result(ctx)
+	futures.Submit(ctx, ex, func(context.Context) (int, error) { panic("boom") }).Result(ctx)
+	futures.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Result(ctx)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	futures.Submit(cctx, ex, func(context.Context) (int, error) { return 1, nil })
 	if err := ex.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
