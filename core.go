@@ -222,21 +222,27 @@ func (c *core) removeWakeLocked(ch chan struct{}) bool {
 	return false
 }
 
-// doneChan returns a channel closed when c is done.
+// doneChan returns a channel closed when c is done: the one made by an earlier call,
+// if any, so that every call returns the same channel.
 func (c *core) doneChan() <-chan struct{} {
-	if c.loadState().Done() {
-		return closedChan
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ext != nil && c.ext.done != nil {
+		return c.ext.done
+	}
 	if c.loadState().Done() {
 		return closedChan
 	}
 	ext := c.extLocked()
-	if ext.done == nil {
-		ext.done = make(chan struct{})
-	}
+	ext.done = make(chan struct{})
 	return ext.done
+}
+
+// hasCallbacks reports whether callbacks are registered on the pending c.
+func (c *core) hasCallbacks() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ext != nil && len(c.ext.callbacks) > 0
 }
 
 // addCallback runs cb at once if c is done, else when it becomes done.

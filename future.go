@@ -58,7 +58,8 @@ func (f *Future[T]) Err(ctx context.Context) error {
 }
 
 // Done returns a channel that is closed when the future is done. The first call on a
-// pending future makes the channel; later calls return the same one.
+// pending future makes the channel; later calls return the same one. On a future that
+// was already done at the first call it returns a shared closed channel.
 func (f *Future[T]) Done() <-chan struct{} {
 	if f == nil {
 		return closedChan
@@ -111,8 +112,17 @@ func (f *Future[T]) IsDone() bool { return f.State().Done() }
 // completes a promise). They never run under an executor lock, so a callback may call
 // Submit or Shutdown on the same executor. A callback that panics is recovered and
 // logged through the executor's logger (slog.Default for a promise), and the later
-// callbacks still run. AddDoneCallback panics if fn is nil.
+// callbacks still run.
+//
+// A callback run by a worker occupies that worker until it returns. A callback that
+// waits for other work of the same executor therefore needs a free worker (the worker
+// runs its task's callbacks before it takes new work), and one that calls Shutdown on
+// its own executor must pass a context that ends, as the worker it runs on has not
+// exited yet. AddDoneCallback panics if f or fn is nil.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
+	if f == nil {
+		panic("futures: AddDoneCallback called on a nil *Future")
+	}
 	if fn == nil {
 		panic("futures: AddDoneCallback called with a nil function")
 	}
@@ -128,7 +138,7 @@ func (f *Future[T]) String() string {
 	switch st := f.loadState(); st {
 	case Finished:
 		if f.err != nil {
-			return "finished with error: " + f.err.Error()
+			return fmt.Sprintf("finished with error: %v", f.err) // fmt survives a panicking Error method
 		}
 		return fmt.Sprintf("finished returned %T", f.val)
 	default:

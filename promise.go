@@ -14,8 +14,9 @@ func NewPromise[T any]() *Promise[T] { return new(Promise[T]) }
 func (p *Promise[T]) Future() *Future[T] { return &p.f }
 
 // SetRunning marks the promise's future as running, so that [Future.Cancel] fails from
-// now on (Python's set_running_or_notify_cancel). It reports false, changing nothing,
-// if the future was canceled; it reports true if the future is running afterwards.
+// now on (Python's set_running_or_notify_cancel). It reports whether the future is
+// running afterwards: true if it was pending or already running, false, changing
+// nothing, if it was canceled or is already finished.
 func (p *Promise[T]) SetRunning() bool {
 	return p.f.claim() || p.f.loadState() == Running
 }

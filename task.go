@@ -132,22 +132,38 @@ func (f *Future[T]) run(w *worker) (next task, exit bool) {
 		return next, exit
 	}
 	start := p.beforeTask(w)
-	returned := false
+	var o outcome
+	returned, released := false, false
 	defer func() {
-		if !returned {
+		switch {
+		case !returned: // the task panicked or called Goexit
 			r := recover()
 			pe := newPanicError(r, r == nil)
-			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
+			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
 			next, exit = p.release(w, o)
 			f.finish(*new(T), pe)
 			p.afterTask(w, o)
+		case !released: // a callback called Goexit before the release
+			next, exit = p.release(w, o)
 		}
 	}()
 	v, err := fn(ctx)
 	returned = true
-	o := outcome{ran: true, err: err, runTime: p.since(start)}
-	next, exit = p.release(w, o)
-	f.finish(v, err)
+	o = outcome{ran: true, err: err, runTime: p.since(start)}
+	if f.hasCallbacks() {
+		// Run the callbacks while the worker still counts as busy, so that a callback
+		// that submits work and waits for it gets another worker, not this one.
+		f.finish(v, err)
+		next, exit = p.release(w, o)
+		released = true
+	} else {
+		// Count the worker idle before the future completes, so that whoever waits
+		// for it and submits again reuses this worker: a sequential Submit-Result
+		// loop uses exactly one.
+		next, exit = p.release(w, o)
+		released = true
+		f.finish(v, err)
+	}
 	p.afterTask(w, o)
 	return next, exit
 }
