@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,11 +41,18 @@ func checkLeaks(t testing.TB) {
 	})
 }
 
+// leakChecked records the tests whose leak check newExecutor has registered.
+var leakChecked sync.Map
+
 // newExecutor returns an executor that is shut down, and checked for leaked
 // goroutines, when t ends.
 func newExecutor(t testing.TB, opts ...futures.Option) *futures.Executor {
 	t.Helper()
-	checkLeaks(t)
+	if _, checked := leakChecked.LoadOrStore(t, true); !checked {
+		// Once per test: the first cleanup registered runs last, after every
+		// executor of the test is shut down.
+		checkLeaks(t)
+	}
 	ex, err := futures.New(opts...)
 	if err != nil {
 		t.Fatalf("futures.New: %v", err)

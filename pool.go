@@ -434,6 +434,17 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	}
 }
 
+// abandon gives up the worker w, whose initializer ShutdownNow interrupted, and
+// cancels first, the task it was started for.
+func (p *pool) abandon(w *worker, first task) {
+	p.mu.Lock()
+	p.workers--
+	w.cur = nil
+	p.countLocked(outcome{}) // canceled before it ran
+	p.mu.Unlock()
+	first.cancelClaimed(canceledBy(ErrShutdown))
+}
+
 // leftPending counts a future of this executor that left the pending state without
 // running: canceled (by Cancel, its context, ShutdownNow or DiscardOldest) or failed
 // (by a broken executor). It is called by the future after the transition.

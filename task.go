@@ -29,6 +29,8 @@ type task interface {
 	drop(err error, cancel bool)
 	// interrupt ends the context of a running task whose context is its own.
 	interrupt(cause error)
+	// cancelClaimed cancels a claimed task that will not run, with error err.
+	cancelClaimed(err error)
 }
 
 // errTaskDone is the cause recorded in a task's own context when the task has finished.
@@ -66,10 +68,14 @@ func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
 	}
 	l := new(ctxLink)
 	l.ctx, l.cancel = context.WithCancelCause(context.WithValue(ctx, ownerKey{}, p))
-	if ctx.Done() != nil {
-		l.stop = context.AfterFunc(ctx, func() { f.cancel(context.Cause(ctx)) })
-	}
 	f.link = l
+	if ctx.Done() != nil {
+		// The AfterFunc may fire at once, in another goroutine; cancel reads l.stop
+		// only after taking f.mu, so holding it here orders the write first.
+		f.mu.Lock()
+		l.stop = context.AfterFunc(ctx, func() { f.cancel(context.Cause(ctx)) })
+		f.mu.Unlock()
+	}
 	return true
 }
 
@@ -211,6 +217,7 @@ func (g goTask) accept() bool          { return true }
 func (g goTask) disown() bool          { return true }
 func (g goTask) drop(error, bool)      {}
 func (g goTask) interrupt(cause error) {}
+func (g goTask) cancelClaimed(error)   {}
 
 func (g goTask) run(w *worker) (next task, exit bool) {
 	p := w.p

@@ -117,7 +117,14 @@ func (w *worker) initialize(first task) (err error) {
 			r := recover()
 			err = newPanicError(r, r == nil)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case p.ctx.Err() != nil:
+			// ShutdownNow ended the initializer's context: the executor is not
+			// broken, it is stopping. The task the worker was started for is canceled
+			// like the queued ones.
+			p.abandon(w, first)
+		default:
 			p.breakWith(w, err, first)
 		}
 	}()
