@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // AsCompleted returns an iterator over the futures fs as they complete (Python's
@@ -26,7 +27,9 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 			yield(zero, invalid("AsCompleted called with a nil context.Context"))
 			return
 		}
-		fs := dedupe(fs)
+		// A copy: the caller may edit its slice while it iterates (for example to
+		// remove the futures yielded so far).
+		fs := dedupe(slices.Clone(fs))
 		w := newWatcher()
 		pending := make(map[*core]int) // index in fs of each future not yet yielded and not done at start
 		var ready []int                // futures done at start, in input order
