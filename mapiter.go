@@ -24,8 +24,8 @@ type mapOptions struct {
 // Window bounds the number of Map's tasks in flight (submitted and not yet yielded),
 // like Python 3.14's buffersize; it must be at least 1. Memory is bounded by the
 // window, whatever the length of the input. The default is twice the executor's
-// maximum number of workers when the iteration starts, which keeps every worker busy
-// while the consumer handles a result.
+// maximum number of workers when the iteration starts, and at least 64, which keeps
+// every worker busy while the consumer handles results.
 func Window(n int) MapOption {
 	return mapOptionFunc(func(o *mapOptions) {
 		if n < 1 {
@@ -42,6 +42,10 @@ func Window(n int) MapOption {
 func Unordered() MapOption {
 	return mapOptionFunc(func(o *mapOptions) { o.unordered = true })
 }
+
+// minDefaultWindow is the smallest default window: a window of a few tasks makes the
+// consumer wait on almost every element, which serializes the pipeline.
+const minDefaultWindow = 64
 
 // errMapDone ends the tasks of a Map whose iteration is over.
 var errMapDone = errors.New("futures: Map iteration ended")
@@ -64,8 +68,8 @@ var errMapDone = errors.New("futures: Map iteration ended")
 // Invalid arguments (a nil context, executor, input or function, or a bad option)
 // yield one step with an error that matches [ErrInvalid].
 //
-// Cost per element: two allocations (the future and the call), on top of what the
-// input and fn allocate.
+// Cost per element: one allocation (the future, which holds the input and the call),
+// on top of what the input and fn allocate.
 func Map[In, Out any](ctx context.Context, e *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
 		var zero Out
@@ -92,7 +96,7 @@ func Map[In, Out any](ctx context.Context, e *Executor, inputs iter.Seq[In], fn 
 			return
 		}
 		if o.window == 0 {
-			o.window = 2 * e.MaxWorkers()
+			o.window = max(minDefaultWindow, 2*e.MaxWorkers())
 		}
 		p := e.p
 		// One context for all the tasks: it ends when the iteration ends, when ctx
@@ -120,19 +124,34 @@ type mapRun[In, Out any] struct {
 
 // submit starts fn(in) as a task.
 func (m *mapRun[In, Out]) submit(in In) *Future[Out] {
-	fn := m.fn
-	f := &Future[Out]{fn: func(ctx context.Context) (Out, error) { return fn(ctx, in) }}
-	f.owner = m.p
-	f.link = m.link
-	switch err := m.p.submit(m.ctx, f); err {
+	t := &mapTask[In, Out]{in: in, fn: m.fn}
+	t.owner = m.p
+	t.link = m.link
+	switch err := m.p.submit(m.ctx, t); err {
 	case nil:
 	case errCallerRuns:
-		f.runInline(m.p)
+		t.runInline(m.p)
 	default:
-		f.abort(err)
+		t.abort(err)
 	}
-	return f
+	return &t.Future
 }
+
+// mapTask is a task of Map: the future and the call in one allocation.
+type mapTask[In, Out any] struct {
+	Future[Out]
+	in In
+	fn func(context.Context, In) (Out, error)
+}
+
+func (t *mapTask[In, Out]) call(ctx context.Context) (Out, error) {
+	fn, in := t.fn, t.in
+	t.fn, t.in = nil, *new(In) // keep no reference once it has run
+	return fn(ctx, in)
+}
+
+func (t *mapTask[In, Out]) run(w *worker) (task, bool) { return t.runCall(w, t.call) }
+func (t *mapTask[In, Out]) runInline(p *pool)          { t.runInlineCall(p, t.call) }
 
 // emit yields the outcome of the done-or-waited-for future f; it reports whether
 // the iteration goes on.

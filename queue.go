@@ -2,15 +2,19 @@ package futures
 
 // queue is a FIFO of tasks, each with the time it was queued. It is a linked list of
 // fixed-size blocks: push and pop cost O(1), growth never copies entries, and memory
-// follows the length (an empty queue keeps one spare block, so a queue that hovers
-// around a block boundary does not allocate). Popped slots are cleared, so the queue
-// keeps no reference to a task it has handed out. It is not safe for concurrent use;
-// the pool guards it with its mutex.
+// follows the length. Up to maxSpare emptied blocks are kept for reuse, so a queue that
+// swings between empty and a few blocks (a bounded queue, a burst) stops allocating.
+// Popped slots are cleared, so the queue keeps no reference to a task it has handed
+// out. It is not safe for concurrent use; the pool guards it with its mutex.
 type queue struct {
-	head, tail *block // pop from head, push to tail; both nil when empty and never used
-	spare      *block // an emptied block kept for reuse
-	n          int    // number of entries
+	head, tail *block // pop from head, push to tail; both nil when empty
+	spare      *block // emptied blocks kept for reuse, linked through next
+	nspare     int
+	n          int // number of entries
 }
+
+// maxSpare is the most emptied blocks a queue keeps: 48 KiB.
+const maxSpare = 8
 
 // blockSize entries per block: 256 × 24 bytes, a 6 KiB allocation.
 const blockSize = 256
@@ -31,8 +35,10 @@ func (q *queue) len() int { return q.n }
 func (q *queue) push(t task, at int64) {
 	if q.tail == nil || q.tail.tail == blockSize {
 		b := q.spare
-		q.spare = nil
-		if b == nil {
+		if b != nil {
+			q.spare, b.next = b.next, nil
+			q.nspare--
+		} else {
 			b = new(block)
 		}
 		if q.tail == nil {
@@ -58,13 +64,18 @@ func (q *queue) pop() (task, int64) {
 	b.head++
 	q.n--
 	if b.head == b.tail && (b.tail == blockSize || b.next == nil) {
-		// The block is used up: unlink it and keep it as the spare.
+		// The block is used up: unlink it, and keep it if there is room. Its
+		// entries are already cleared.
 		q.head = b.next
 		if q.head == nil {
 			q.tail = nil
 		}
-		*b = block{}
-		q.spare = b
+		b.head, b.tail, b.next = 0, 0, nil
+		if q.nspare < maxSpare {
+			b.next = q.spare
+			q.spare = b
+			q.nspare++
+		}
 	}
 	return e.t, e.at
 }

@@ -127,10 +127,15 @@ func (f *Future[T]) interrupt(cause error) {
 // future is completed from the deferred call and the worker goes on in a new goroutine
 // (see worker.main).
 func (f *Future[T]) run(w *worker) (next task, exit bool) {
-	p := w.p
-	ctx := f.taskContext(p)
 	fn := f.fn
 	f.fn = nil // the executor keeps no reference to the task once it has run
+	return f.runCall(w, fn)
+}
+
+// runCall is run with the task's function given: Map's tasks keep theirs elsewhere.
+func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (next task, exit bool) {
+	p := w.p
+	ctx := f.taskContext(p)
 	if ctx.Err() != nil {
 		// The task's context ended before it could start: it never runs.
 		next, exit = p.release(w, outcome{})
@@ -178,9 +183,13 @@ func (f *Future[T]) run(w *worker) (next task, exit bool) {
 // panic is recovered into the future; runtime.Goexit ends the caller's goroutine, as
 // it would without the executor, and the future with it.
 func (f *Future[T]) runInline(p *pool) {
-	ctx := f.taskContext(p)
 	fn := f.fn
 	f.fn = nil
+	f.runInlineCall(p, fn)
+}
+
+func (f *Future[T]) runInlineCall(p *pool, fn func(context.Context) (T, error)) {
+	ctx := f.taskContext(p)
 	if !f.claim() {
 		p.inlineDone(outcome{}) // canceled by its context meanwhile
 		return
