@@ -31,19 +31,26 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 		// remove the futures yielded so far).
 		fs := dedupe(slices.Clone(fs))
 		w := newWatcher()
-		pending := make(map[*core]int) // index in fs of each future not yet yielded and not done at start
-		var ready []int                // futures done at start, in input order
+		// pending[i] reports that fs[i] is registered and not yet yielded.
+		pending := make([]bool, len(fs))
+		npending := 0
+		var ready []int // futures done at start, in input order
 		for i, f := range fs {
-			c := baseOf(f)
-			if c != nil && c.watch(w) {
-				pending[c] = i
+			if c := baseOf(f); c != nil && c.watch(w, i) {
+				pending[i] = true
+				npending++
 			} else {
 				ready = append(ready, i)
 			}
 		}
 		defer func() {
-			for c := range pending {
-				c.unwatch(w)
+			if npending == 0 {
+				return
+			}
+			for i, p := range pending {
+				if p {
+					baseOf(fs[i]).unwatch(w)
+				}
 			}
 		}()
 		for _, i := range ready {
@@ -52,14 +59,17 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 			}
 		}
 		var owners []*pool
-		if len(pending) > 0 {
-			watched := make([]*core, 0, len(pending))
-			for c := range pending {
-				watched = append(watched, c)
+		if npending > 0 {
+			watched := make([]*core, 0, npending)
+			for i, p := range pending {
+				if p {
+					watched = append(watched, baseOf(fs[i]))
+				}
 			}
 			owners = taskOwners(ctx, watched)
 		}
-		for len(pending) > 0 {
+		var batch []int
+		for npending > 0 {
 			if ctx.Err() == nil {
 				blockOn(ctx, w.ch, owners)
 			}
@@ -67,12 +77,13 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 				yield(zero, incomplete(fs, pending, err))
 				return
 			}
-			for _, c := range w.take() {
-				i, ok := pending[c]
-				if !ok {
+			batch = w.take(batch)
+			for _, i := range batch {
+				if !pending[i] {
 					continue
 				}
-				delete(pending, c)
+				pending[i] = false
+				npending--
 				if !yield(fs[i], nil) {
 					return
 				}
@@ -81,13 +92,11 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 	}
 }
 
-func incomplete[F Awaitable](fs []F, pending map[*core]int, err error) *IncompleteError {
+func incomplete[F Awaitable](fs []F, pending []bool, err error) *IncompleteError {
 	e := &IncompleteError{Total: len(fs), Err: err}
-	for _, f := range fs {
-		if c := baseOf(f); c != nil {
-			if _, ok := pending[c]; ok {
-				e.Pending = append(e.Pending, f)
-			}
+	for i, f := range fs {
+		if pending[i] {
+			e.Pending = append(e.Pending, f)
 		}
 	}
 	return e

@@ -38,7 +38,7 @@ type core struct {
 type extra struct {
 	done      chan struct{}   // closed on completion; made by the first Done call
 	wakes     []chan struct{} // wake-up channels of further blocked Result calls
-	watchers  []*watcher      // Wait and AsCompleted registrations
+	watchers  []watchReg      // Wait, AsCompleted and unordered Map registrations
 	callbacks []func()        // done-callbacks, in registration order
 }
 
@@ -120,8 +120,8 @@ func (c *core) notify(wake chan struct{}, ext *extra) {
 	if ext.done != nil {
 		close(ext.done)
 	}
-	for _, w := range ext.watchers {
-		w.notify(c)
+	for _, r := range ext.watchers {
+		r.w.notify(r.i)
 	}
 	runCallbacks(ext.callbacks, c.logger())
 	// Nothing appends to a done future's lists, so they can be dropped now; the

@@ -211,29 +211,42 @@ func (m *mapRun[In, Out]) ordered(inputs iter.Seq[In], window int, yield func(Ou
 
 func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(Out, error) bool) {
 	w := newWatcher()
-	inflight := make(map[*core]*Future[Out], window)
+	// Each task in flight holds a slot, which is its index with the watcher.
+	slots := make([]*Future[Out], window)
+	free := make([]int, window)
+	for i := range free {
+		free[i] = window - 1 - i
+	}
+	inflight := 0
 	var ready []*Future[Out] // done, not yet yielded, in completion order
 	var owners []*pool       // m.p, if the iteration runs in one of its tasks
 	if m.p.isTaskContext(m.ctx) {
 		owners = []*pool{m.p}
 	}
-	defer func() {
-		for c, f := range inflight {
-			c.unwatch(w)
+	defer func() { // the iteration stopped early: cancel what is still pending
+		for _, f := range slots {
+			if f != nil {
+				f.unwatch(w)
+				f.Cancel()
+			}
+		}
+		for _, f := range ready {
 			f.Cancel()
 		}
 	}()
+	var batch []int
 	// next yields one done future, waiting for one if need be.
 	next := func() bool {
 		for len(ready) == 0 {
 			if m.ctx.Err() == nil {
 				blockOn(m.ctx, w.ch, owners)
 			}
-			for _, c := range w.take() {
-				if f, ok := inflight[c]; ok {
-					delete(inflight, c)
-					ready = append(ready, f)
-				}
+			batch = w.take(batch)
+			for _, i := range batch {
+				ready = append(ready, slots[i])
+				slots[i] = nil
+				free = append(free, i)
+				inflight--
 			}
 			if len(ready) == 0 && m.ctx.Err() != nil {
 				var zero Out
@@ -253,16 +266,19 @@ func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(
 			break
 		}
 		f := m.submit(in)
-		if f.watch(w) {
-			inflight[&f.core] = f
+		slot := free[len(free)-1]
+		if f.watch(w, slot) {
+			free = free[:len(free)-1]
+			slots[slot] = f
+			inflight++
 		} else {
 			ready = append(ready, f)
 		}
-		if len(inflight)+len(ready) == window && !next() {
+		if inflight+len(ready) == window && !next() {
 			return
 		}
 	}
-	for len(inflight)+len(ready) > 0 {
+	for inflight+len(ready) > 0 {
 		if !next() {
 			return
 		}

@@ -61,35 +61,34 @@ func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDo
 		}
 		return false
 	}
-	stop, remaining := false, 0
-	for _, f := range fs {
+	stop := false
+	var todo []int // indexes of the futures not done at first sight
+	for i, f := range fs {
 		if c := baseOf(f); c == nil || c.loadState().Done() {
 			stop = stop || satisfied(c)
 		} else {
-			remaining++
+			todo = append(todo, i)
 		}
 	}
-	if !stop && remaining > 0 && ctx.Err() == nil {
+	if !stop && len(todo) > 0 && ctx.Err() == nil {
 		w := newWatcher()
-		watched := make([]*core, 0, remaining)
-		for _, f := range fs {
-			c := baseOf(f)
-			if c == nil || c.loadState().Done() {
-				continue
-			}
-			if c.watch(w) {
+		watched := make([]*core, 0, len(todo))
+		for _, i := range todo {
+			if c := baseOf(fs[i]); c.watch(w, i) {
 				watched = append(watched, c)
-			} else { // done since the first pass
-				remaining--
+			} else { // done since the first look
 				stop = stop || satisfied(c)
 			}
 		}
 		owners := taskOwners(ctx, watched)
+		remaining := len(watched)
+		var batch []int
 		for !stop && remaining > 0 && ctx.Err() == nil {
 			blockOn(ctx, w.ch, owners)
-			for _, c := range w.take() {
+			batch = w.take(batch)
+			for _, i := range batch {
 				remaining--
-				stop = stop || satisfied(c)
+				stop = stop || satisfied(baseOf(fs[i]))
 			}
 		}
 		for _, c := range watched {

@@ -8,21 +8,27 @@ import (
 
 // watcher collects the completions of many futures for one Wait, AsCompleted or
 // unordered Map: each future it is registered on reports to it once, when it becomes
-// done. Registering on n futures and collecting their completions costs O(n) in all;
-// nothing is rescanned.
+// done, with the index it was registered under. Registering on n futures and
+// collecting their completions costs O(n) in all; nothing is rescanned or looked up.
 type watcher struct {
 	ch chan struct{} // one-slot signal: something was added to done
 
 	mu   sync.Mutex // guards done
-	done []*core    // completed futures not yet taken, in completion order
+	done []int      // indexes of completed futures not yet taken, in completion order
+}
+
+// watchReg is a watcher's registration on a future, under the index i.
+type watchReg struct {
+	w *watcher
+	i int
 }
 
 func newWatcher() *watcher { return &watcher{ch: make(chan struct{}, 1)} }
 
 // notify is called by a future that has just become done, outside its lock.
-func (w *watcher) notify(c *core) {
+func (w *watcher) notify(i int) {
 	w.mu.Lock()
-	w.done = append(w.done, c)
+	w.done = append(w.done, i)
 	w.mu.Unlock()
 	select {
 	case w.ch <- struct{}{}:
@@ -30,24 +36,27 @@ func (w *watcher) notify(c *core) {
 	}
 }
 
-// take returns the completions collected since the last take, and forgets them.
-func (w *watcher) take() []*core {
+// take returns the indexes collected since the last take, and forgets them. The
+// slice is w's to reuse once the caller is done with it, so take allocates nothing in
+// the steady state.
+func (w *watcher) take(buf []int) []int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	d := w.done
-	w.done = nil
-	return d
+	buf = append(buf[:0], w.done...)
+	w.done = w.done[:0]
+	return buf
 }
 
-// watch registers w on c; false means c is already done and will not report.
-func (c *core) watch(w *watcher) bool {
+// watch registers w on c under index i; false means c is already done and will not
+// report.
+func (c *core) watch(w *watcher, i int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.loadState().Done() {
 		return false
 	}
 	ext := c.extLocked()
-	ext.watchers = append(ext.watchers, w)
+	ext.watchers = append(ext.watchers, watchReg{w, i})
 	return true
 }
 
@@ -61,10 +70,10 @@ func (c *core) unwatch(w *watcher) {
 		return
 	}
 	ws := c.ext.watchers
-	for i, x := range ws {
-		if x == w {
+	for i, r := range ws {
+		if r.w == w {
 			ws[i] = ws[len(ws)-1]
-			ws[len(ws)-1] = nil
+			ws[len(ws)-1] = watchReg{}
 			c.ext.watchers = ws[:len(ws)-1]
 			return
 		}
