@@ -179,7 +179,7 @@ func (p *pool) await(ctx context.Context) error {
 			running++
 		}
 	}
-	queued := p.q.len()
+	queued := p.n.pending
 	p.mu.Unlock()
 	return &ShutdownError{Running: running, Queued: queued, Workers: live, Err: ctx.Err()}
 }
@@ -188,7 +188,7 @@ func (p *pool) await(ctx context.Context) error {
 // every worker has exited. It matches the context's error with [errors.Is].
 type ShutdownError struct {
 	Running int   // tasks still running
-	Queued  int   // tasks still queued (always 0 after ShutdownNow)
+	Queued  int   // tasks still pending: queued and not canceled (always 0 after ShutdownNow)
 	Workers int   // worker goroutines still alive
 	Err     error // the context's error
 }
