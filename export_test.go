@@ -1,0 +1,12 @@
+package futures
+
+// WatcherCount returns the number of Wait, AsCompleted and unordered Map
+// registrations on f, so that tests can check that an abandoned wait leaves none.
+func WatcherCount[T any](f *Future[T]) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ext == nil {
+		return 0
+	}
+	return len(f.ext.watchers)
+}
