@@ -74,7 +74,7 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 				blockOn(ctx, w.ch, owners)
 			}
 			if err := ctx.Err(); err != nil {
-				yield(zero, incomplete(fs, pending, err))
+				yield(zero, incomplete(fs, pending, err, context.Cause(ctx)))
 				return
 			}
 			batch = w.take(batch)
@@ -92,8 +92,8 @@ func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] 
 	}
 }
 
-func incomplete[F Awaitable](fs []F, pending []bool, err error) *IncompleteError {
-	e := &IncompleteError{Total: len(fs), Err: err}
+func incomplete[F Awaitable](fs []F, pending []bool, err, cause error) *IncompleteError {
+	e := &IncompleteError{Total: len(fs), Err: err, Cause: cause}
 	for i, f := range fs {
 		if pending[i] {
 			e.Pending = append(e.Pending, f)
@@ -103,16 +103,18 @@ func incomplete[F Awaitable](fs []F, pending []bool, err error) *IncompleteError
 }
 
 // IncompleteError ends an [AsCompleted] iteration whose context ended first (Python's
-// TimeoutError "2 (of 4) futures unfinished"). It matches the context's error with
-// [errors.Is].
+// TimeoutError "2 (of 4) futures unfinished"). It matches the context's error, and its
+// cause when the context has one, with [errors.Is].
 type IncompleteError struct {
 	Pending []Awaitable // the futures not yielded, in input order
 	Total   int         // the number of distinct futures
-	Err     error       // the context's error
+	Err     error       // the context's error: ctx.Err()
+	Cause   error       // context.Cause(ctx), which is Err unless the context was given a cause
 }
 
 func (e *IncompleteError) Error() string {
-	return fmt.Sprintf("futures: %d (of %d) futures unfinished: %v", len(e.Pending), e.Total, e.Err)
+	return fmt.Sprintf("futures: %d (of %d) futures unfinished: %v", len(e.Pending), e.Total, e.Cause)
 }
 
-func (e *IncompleteError) Unwrap() error { return e.Err }
+// Unwrap returns Err and Cause.
+func (e *IncompleteError) Unwrap() []error { return []error{e.Err, e.Cause} }

@@ -60,8 +60,9 @@ var errMapDone = errors.New("futures: Map iteration ended")
 // rejected by the executor (shut down or broken) yield the rejection error.
 //
 // ctx bounds the whole iteration (Python's timeout, counted from the call). When ctx
-// ends, results already finished are still yielded; the first one that is not yields
-// the zero result and ctx.Err(), and the iteration stops. When the iteration stops
+// ends, results already finished are still yielded; the first one that is not (or
+// that failed with ctx's error) yields the zero result and ctx.Err(), once, and the
+// iteration stops. When the iteration stops
 // early, because the loop broke or ctx ended, every pending task is canceled and the
 // contexts of running ones end; tasks whose context has ended are never started.
 //
@@ -157,13 +158,12 @@ func (t *mapTask[In, Out]) runInline(p *pool)          { t.runInlineCall(p, t.ca
 // the iteration goes on.
 func (m *mapRun[In, Out]) emit(f *Future[Out], yield func(Out, error) bool) bool {
 	v, err := f.Result(m.ctx)
-	if f.loadState() != Finished {
-		if ctxErr := m.ctx.Err(); ctxErr != nil {
-			// Not finished in time: Python's TimeoutError, which ends the map.
-			var zero Out
-			yield(zero, ctxErr)
-			return false
-		}
+	if ctxErr := m.ctx.Err(); ctxErr != nil && (f.loadState() != Finished || errors.Is(err, ctxErr)) {
+		// Not finished in time, or ended by the deadline: Python's TimeoutError,
+		// which ends the map, once.
+		var zero Out
+		yield(zero, ctxErr)
+		return false
 	}
 	return yield(v, err)
 }
