@@ -112,6 +112,7 @@ type IncompleteError struct {
 	Cause   error       // context.Cause(ctx), which is Err unless the context was given a cause
 }
 
+// Error says how many futures were not yielded, of how many, and why.
 func (e *IncompleteError) Error() string {
 	return fmt.Sprintf("futures: %d (of %d) futures unfinished: %v", len(e.Pending), e.Total, e.Cause)
 }

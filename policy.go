@@ -29,6 +29,7 @@ const (
 	DiscardOldest
 )
 
+// String returns the policy's name, such as "Block".
 func (p FullPolicy) String() string {
 	switch p {
 	case Block:

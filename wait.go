@@ -18,6 +18,7 @@ const (
 	FirstError
 )
 
+// String returns the mode's name, such as "FirstCompleted".
 func (m WaitMode) String() string {
 	switch m {
 	case AllCompleted:
