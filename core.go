@@ -63,19 +63,12 @@ func (c *core) claim() bool { return c.state.CompareAndSwap(uint32(Pending), uin
 
 // terminate moves c to the terminal state st with error err, calling set under the lock
 // to store the result value. It reports false, changing nothing, if c was already
-// done, or if st is Canceled and c is running. cancelClaimed cancels a running future
-// instead: a worker does that when the task's context ended before the task started.
+// done, or if st is Canceled and c is running: only a pending future can be canceled.
 func (c *core) terminate(st State, err error, set func()) bool {
-	return c.terminateFrom(st, err, set, false)
-}
-
-func (c *core) cancelClaimed(err error) { c.terminateFrom(Canceled, err, nil, true) }
-
-func (c *core) terminateFrom(st State, err error, set func(), fromRunning bool) bool {
 	c.mu.Lock()
 	from := c.loadState()
 	for {
-		if from.Done() || (st == Canceled && from == Running && !fromRunning) {
+		if from.Done() || (st == Canceled && from == Running) {
 			c.mu.Unlock()
 			return false
 		}
@@ -266,29 +259,40 @@ func (c *core) logger() *slog.Logger {
 }
 
 // runCallbacks runs cbs in order. A callback that panics is logged and the rest still
-// run. A callback that calls runtime.Goexit cannot be stopped from ending its
-// goroutine, so the rest run from the deferred call, before the goroutine ends.
+// run; so do they if one calls runtime.Goexit (see each).
 func runCallbacks(cbs []func(), log *slog.Logger) {
-	for i := range cbs {
-		runCallback(cbs, i, log)
-	}
+	each(len(cbs), func(i int) {
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			if r := recover(); r != nil {
+				log.Error("futures: done-callback panicked", "panic", r, "stack", string(newPanicError(r, false).Stack))
+			} else {
+				log.Error("futures: done-callback called runtime.Goexit; running the remaining callbacks first")
+			}
+		}()
+		cbs[i]()
+		returned = true
+	})
 }
 
-func runCallback(cbs []func(), i int, log *slog.Logger) {
-	returned := false
-	defer func() {
-		if returned {
-			return
-		}
-		if r := recover(); r != nil {
-			log.Error("futures: done-callback panicked", "panic", r, "stack", string(newPanicError(r, false).Stack))
-			return
-		}
-		log.Error("futures: done-callback called runtime.Goexit; running the remaining callbacks first")
-		for j := i + 1; j < len(cbs); j++ {
-			runCallback(cbs, j, log)
-		}
-	}()
-	cbs[i]()
-	returned = true
+// each calls f(i) for i from 0 to n-1. f may run user code that calls runtime.Goexit
+// (t.FailNow in a callback, say), which nothing can stop from ending the goroutine;
+// the remaining calls then run from a deferred call, before it ends, so that a batch
+// of futures is never left half completed.
+func each(n int, f func(i int)) {
+	for i := 0; i < n; i++ {
+		returned := false
+		func() {
+			defer func() {
+				if !returned {
+					each(n-i-1, func(j int) { f(i + 1 + j) })
+				}
+			}()
+			f(i)
+			returned = true
+		}()
+	}
 }

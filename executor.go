@@ -75,21 +75,32 @@ func New(opts ...Option) (*Executor, error) {
 }
 
 // Name returns the executor's name (see [WithName]).
-func (e *Executor) Name() string { return e.p.name }
+func (e *Executor) Name() string { return e.pool("Name").name }
+
+// pool returns e's pool, panicking with a clear message if e is nil (for example
+// after an error from New was ignored).
+func (e *Executor) pool(method string) *pool {
+	if e == nil {
+		panic("futures: " + method + " called on a nil *Executor")
+	}
+	return e.p
+}
 
 // MaxWorkers returns the most workers that run tasks at once.
 func (e *Executor) MaxWorkers() int {
-	e.p.mu.Lock()
-	defer e.p.mu.Unlock()
-	return e.p.maxWorkers
+	p := e.pool("MaxWorkers")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxWorkers
 }
 
 // Workers returns the number of worker goroutines alive now: running a task, idle, or
 // about to exit.
 func (e *Executor) Workers() int {
-	e.p.mu.Lock()
-	defer e.p.mu.Unlock()
-	return e.p.live
+	p := e.pool("Workers")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live
 }
 
 // Go runs fn on the executor and forgets it: a task whose result nobody reads. fn gets
@@ -161,7 +172,8 @@ func (e *Executor) ShutdownNow(ctx context.Context) error {
 }
 
 // Close is Shutdown(context.Background()), for defer: it runs everything queued and
-// returns when every worker has exited. It always returns nil.
+// returns when every worker has exited. It returns nil, or an error matching
+// [ErrInvalid] on a nil Executor.
 func (e *Executor) Close() error {
 	return e.Shutdown(context.Background())
 }

@@ -40,10 +40,10 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if f == nil {
 		return zero, invalid("Result called on a nil *Future")
 	}
+	if ctx == nil {
+		return zero, invalid("Future.Result called with a nil context.Context")
+	}
 	if !f.loadState().Done() {
-		if ctx == nil {
-			return zero, invalid("Future.Result called with a nil context.Context")
-		}
 		if err := f.wait(ctx); err != nil {
 			return zero, err
 		}

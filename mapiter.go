@@ -172,11 +172,7 @@ func (m *mapRun[In, Out]) ordered(inputs iter.Seq[In], window int, yield func(Ou
 	ring := make([]*Future[Out], window)
 	head, n := 0, 0
 	defer func() { // the iteration stopped early: cancel what is still pending
-		for ; n > 0; n-- {
-			ring[head].Cancel()
-			ring[head] = nil
-			head = (head + 1) % window
-		}
+		each(n, func(i int) { ring[(head+i)%window].Cancel() })
 	}()
 	pop := func() *Future[Out] {
 		f := ring[head]
@@ -224,15 +220,12 @@ func (m *mapRun[In, Out]) unordered(inputs iter.Seq[In], window int, yield func(
 		owners = []*pool{m.p}
 	}
 	defer func() { // the iteration stopped early: cancel what is still pending
-		for _, f := range slots {
-			if f != nil {
+		each(len(slots), func(i int) {
+			if f := slots[i]; f != nil {
 				f.unwatch(w)
 				f.Cancel()
 			}
-		}
-		for _, f := range ready {
-			f.Cancel()
-		}
+		})
 	}()
 	var batch []int
 	// next yields one done future, waiting for one if need be.

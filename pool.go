@@ -40,7 +40,24 @@ type pool struct {
 	nextID     int   // number for the next worker's pprof label
 	shutdown   bool  // no new submissions
 	broken     error // non-nil once an initializer failed; matches ErrBroken
+	doomed     []doomed
 	n          counts
+}
+
+// doomed is a pending task whose context ended, taken off the queue to be canceled.
+type doomed struct {
+	t     task
+	cause error
+}
+
+// cancelDoomed cancels the tasks popLocked set aside. It is called without the lock,
+// by whoever popped, after every call that may pop.
+func (p *pool) cancelDoomed() {
+	p.mu.Lock()
+	ds := p.doomed
+	p.doomed = nil
+	p.mu.Unlock()
+	each(len(ds), func(i int) { ds[i].t.drop(ds[i].cause, true) })
 }
 
 // counts are the executor's statistics; see Stats.
@@ -124,6 +141,9 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		p.mu.Unlock()
 		return nil
 	}
+	// A task handed to a worker is claimed here, under the lock, so that it is
+	// counted running at once, and it runs even if its context ends before the
+	// worker gets to it (it then sees its context ended).
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
@@ -146,6 +166,18 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	return nil
 }
 
+// doomLocked sets aside the pending task t, which must not start, to be canceled
+// with cause after the lock is released (see cancelDoomed). A fire-and-forget task
+// is dropped and counted at once.
+func (p *pool) doomLocked(t task, cause error) {
+	if _, ok := t.(goTask); ok {
+		p.n.pending--
+		p.n.canceled++
+		return
+	}
+	p.doomed = append(p.doomed, doomed{t, cause})
+}
+
 // refuseLocked counts a refused submission, unlocks, and returns err.
 func (p *pool) refuseLocked(err error) error {
 	p.n.submitted++
@@ -166,12 +198,18 @@ func (p *pool) startedLocked(w *worker, t task, at int64) {
 }
 
 // popLocked returns the oldest pending task, claimed, and its queue time; it skips
-// (and forgets) canceled ones.
+// (and forgets) canceled ones. A task whose context has ended is not started: it goes
+// to p.doomed, to be canceled by the caller once the lock is released (see
+// cancelDoomed).
 func (p *pool) popLocked() (task, int64) {
 	for {
 		t, at := p.q.pop()
 		if t == nil {
 			return nil, 0
+		}
+		if cause := t.expired(); cause != nil {
+			p.doomLocked(t, cause)
+			continue
 		}
 		if t.claim() {
 			p.n.pending--
@@ -197,8 +235,12 @@ func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 	w.cur = nil
 	p.countLocked(o)
 	next, exit = p.nextLocked(w)
+	anyDoomed := len(p.doomed) > 0
 	p.mu.Unlock()
 	w.carry, w.carryExit = next, exit
+	if anyDoomed {
+		p.cancelDoomed()
+	}
 	return next, exit
 }
 
@@ -329,6 +371,7 @@ func (p *pool) blockBegin() {
 	for _, w := range ws {
 		w.start(w.first)
 	}
+	p.cancelDoomed()
 }
 
 func (p *pool) blockEnd() {
@@ -384,9 +427,7 @@ func (p *pool) stopNow() {
 	for _, t := range running {
 		t.interrupt(ErrShutdown)
 	}
-	for _, t := range queued {
-		t.drop(ErrShutdown, true)
-	}
+	each(len(queued), func(i int) { queued[i].drop(ErrShutdown, true) })
 }
 
 // drainLocked empties the queue and returns its futures, to be canceled (or failed)
@@ -422,27 +463,29 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	queued := p.drainLocked(false)
 	p.workers--
 	w.cur = nil
-	p.n.running-- // first never ran
+	p.n.running-- // first was claimed, and never ran
 	p.n.started--
 	p.n.failed++
 	p.wakeAllSubmittersLocked()
 	p.mu.Unlock()
 	p.logger().Error("futures: worker initializer failed; the executor is broken", "executor", p.name, "error", err)
-	first.drop(broken, false)
-	for _, t := range queued {
-		t.drop(broken, false)
-	}
+	queued = append([]task{first}, queued...)
+	each(len(queued), func(i int) { queued[i].drop(broken, false) })
 }
 
-// abandon gives up the worker w, whose initializer ShutdownNow interrupted, and
-// cancels first, the task it was started for.
+// abandon gives up the worker w, whose initializer ShutdownNow interrupted. first,
+// the task it was started for, is claimed (Running, as far as anyone can see) but
+// cannot run: it finishes with ErrShutdown. A future that was seen running never
+// becomes canceled.
 func (p *pool) abandon(w *worker, first task) {
 	p.mu.Lock()
 	p.workers--
 	w.cur = nil
-	p.countLocked(outcome{}) // canceled before it ran
+	p.n.running--
+	p.n.started-- // it never ran
+	p.n.failed++
 	p.mu.Unlock()
-	first.cancelClaimed(canceledBy(ErrShutdown))
+	first.drop(ErrShutdown, false)
 }
 
 // leftPending counts a future of this executor that left the pending state without

@@ -37,7 +37,7 @@ type Stats struct {
 // executor's lock briefly; counting costs the executor nothing beyond increments under
 // the lock it takes anyway.
 func (e *Executor) Stats() Stats {
-	p := e.p
+	p := e.pool("Stats")
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := p.n
@@ -87,6 +87,7 @@ func (e *Executor) SetMaxWorkers(n int) error {
 	for _, w := range grown {
 		w.start(w.first)
 	}
+	p.cancelDoomed()
 	for _, w := range shrunk {
 		w.wake <- nil
 	}

@@ -29,8 +29,8 @@ type task interface {
 	drop(err error, cancel bool)
 	// interrupt ends the context of a running task whose context is its own.
 	interrupt(cause error)
-	// cancelClaimed cancels a claimed task that will not run, with error err.
-	cancelClaimed(err error)
+	// expired returns the cause if the task's own context has ended, else nil.
+	expired() error
 }
 
 // errTaskDone is the cause recorded in a task's own context when the task has finished.
@@ -116,6 +116,13 @@ func (f *Future[T]) drop(err error, cancel bool) {
 	f.abort(err)
 }
 
+func (f *Future[T]) expired() error {
+	if l := f.link; l != nil && l.ctx.Err() != nil {
+		return context.Cause(l.ctx)
+	}
+	return nil
+}
+
 func (f *Future[T]) interrupt(cause error) {
 	if l := f.link; l != nil && !l.shared {
 		l.cancel(cause)
@@ -134,14 +141,11 @@ func (f *Future[T]) run(w *worker) (next task, exit bool) {
 
 // runCall is run with the task's function given: Map's tasks keep theirs elsewhere.
 func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (next task, exit bool) {
+	// A claimed task runs even if its context has ended meanwhile: it is Running,
+	// Cancel has already failed, so it must end Finished. It sees its context ended.
+	// Tasks still pending when their context ends are canceled without running.
 	p := w.p
 	ctx := f.taskContext(p)
-	if ctx.Err() != nil {
-		// The task's context ended before it could start: it never runs.
-		next, exit = p.release(w, outcome{})
-		f.cancelClaimed(canceledBy(context.Cause(ctx)))
-		return next, exit
-	}
 	start := p.beforeTask(w)
 	var o outcome
 	returned, released := false, false
@@ -194,11 +198,6 @@ func (f *Future[T]) runInlineCall(p *pool, fn func(context.Context) (T, error)) 
 		p.inlineDone(outcome{}) // canceled by its context meanwhile
 		return
 	}
-	if ctx.Err() != nil {
-		p.inlineDone(outcome{})
-		f.cancelClaimed(canceledBy(context.Cause(ctx)))
-		return
-	}
 	start := p.now()
 	returned := false
 	defer func() {
@@ -226,7 +225,7 @@ func (g goTask) accept() bool          { return true }
 func (g goTask) disown() bool          { return true }
 func (g goTask) drop(error, bool)      {}
 func (g goTask) interrupt(cause error) {}
-func (g goTask) cancelClaimed(error)   {}
+func (g goTask) expired() error        { return nil }
 
 func (g goTask) run(w *worker) (next task, exit bool) {
 	p := w.p
