@@ -290,7 +290,7 @@ func TestBadInputNilFutures(t *testing.T) {
 	finished := futures.Submit(bg, ex, fltValue(2))
 	finished.Cancel()
 	var nilFuture *futures.Future[int]
-	ended := fltCanceledCtx()
+	ended := endedCtx()
 
 	// AllCompleted with a canceled ctx: a poll. The nil future is done; the running one
 	// is not; the repeat of nil counts once.

@@ -1,7 +1,6 @@
 package futures_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -528,22 +527,4 @@ func TestControlsHooks(t *testing.T) {
 	if !strings.Contains(buf.String(), "hook panic") {
 		t.Errorf("log = %q; want the hook's panic logged", buf.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

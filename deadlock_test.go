@@ -80,7 +80,7 @@ func TestDeadlockFailureAfterShutdownNoWait(t *testing.T) {
 	}
 	errTask := errors.New("task failed")
 	f := futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return 0, errTask })
-	ex.Shutdown(exCanceledCtx())
+	ex.Shutdown(endedCtx())
 	if err := f.Err(exWaitCtx(t)); err != errTask {
 		t.Errorf("f.Err() = %v; want %v", err, errTask)
 	}

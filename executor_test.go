@@ -34,16 +34,6 @@ func exWaitCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// exCanceledCtx returns a context that has already ended.
-func exCanceledCtx() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}
-
-// exGoroutineID returns the id of the calling goroutine.
-func exGoroutineID() string { return goroutineID(string(stackOfSelf())) }
-
 // exBlocker returns a task that reports on started when it runs and then waits for
 // gate to close, ignoring its context; it returns v.
 func exBlocker(started chan<- struct{}, gate <-chan struct{}, v int) func(context.Context) (int, error) {
@@ -245,7 +235,7 @@ func TestExecutorSubmitInvalid(t *testing.T) {
 				t.Errorf("f.Done() is not closed right after Submit")
 			}
 			// A done future answers even a context that has ended.
-			v, err := f.Result(exCanceledCtx())
+			v, err := f.Result(endedCtx())
 			if v != 0 || !errors.Is(err, futures.ErrInvalid) {
 				t.Errorf("f.Result() = %v, %v; want 0 and an error matching ErrInvalid", v, err)
 			}
@@ -906,7 +896,7 @@ func TestExecutorSubmitContext(t *testing.T) {
 			ctx  context.Context
 			want []error
 		}{
-			{"canceled", exCanceledCtx(), []error{futures.ErrCanceled, context.Canceled}},
+			{"canceled", endedCtx(), []error{futures.ErrCanceled, context.Canceled}},
 			{"cause", causeCtx, []error{futures.ErrCanceled, context.Canceled, cause}},
 			{"deadline", deadlineCtx, []error{futures.ErrCanceled, context.Canceled, context.DeadlineExceeded}},
 		}
@@ -918,7 +908,7 @@ func TestExecutorSubmitContext(t *testing.T) {
 				if !f.IsDone() || !f.Canceled() {
 					t.Errorf("right after Submit: f.IsDone(), f.Canceled() = %v, %v; want true, true", f.IsDone(), f.Canceled())
 				}
-				_, err := f.Result(exCanceledCtx())
+				_, err := f.Result(endedCtx())
 				for _, want := range tt.want {
 					if !errors.Is(err, want) {
 						t.Errorf("f.Result() error = %v; want it to match %v", err, want)

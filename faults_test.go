@@ -66,13 +66,6 @@ func fltValue(v int) func(context.Context) (int, error) {
 	return func(context.Context) (int, error) { return v, nil }
 }
 
-// fltCanceledCtx returns a context that has already ended.
-func fltCanceledCtx() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}
-
 type fltErr struct{ msg string }
 
 func (e *fltErr) Error() string { return e.msg }
@@ -247,7 +240,7 @@ func TestFaultBlockUntilContext(t *testing.T) {
 			}
 		}
 		// A second graceful Shutdown with an ended context waits no more.
-		if err := ex.Shutdown(fltCanceledCtx()); !errors.Is(err, context.Canceled) {
+		if err := ex.Shutdown(endedCtx()); !errors.Is(err, context.Canceled) {
 			t.Errorf("Shutdown(canceled ctx) = %v; want an error matching context.Canceled", err)
 		}
 
@@ -472,7 +465,7 @@ func TestFaultCallbackPanics(t *testing.T) {
 		<-busyStarted
 		q := futures.Submit(bg, ex, fltValue(6))
 		add(q, "shutdownnow")
-		err := ex.ShutdownNow(fltCanceledCtx())
+		err := ex.ShutdownNow(endedCtx())
 		if got := took(); !slices.Equal(got, []string{"shutdownnow/1", "shutdownnow/2"}) {
 			t.Errorf("callbacks run by ShutdownNow: %v; want [shutdownnow/1 shutdownnow/2] before it returns", got)
 		}
@@ -579,7 +572,7 @@ func TestFaultCallbackReentry(t *testing.T) {
 			shutErr := make(chan error, 1)
 			f.AddDoneCallback(func(*futures.Future[int]) {
 				// The worker running this callback has not exited: wait no more.
-				shutErr <- ex.Shutdown(fltCanceledCtx())
+				shutErr <- ex.Shutdown(endedCtx())
 			})
 			close(gate)
 			err := <-shutErr
@@ -609,14 +602,14 @@ func TestFaultCallbackReentry(t *testing.T) {
 				q.AddDoneCallback(func(*futures.Future[int]) {
 					runs.Add(1)
 					// Re-entrant ShutdownNow and Submit from ShutdownNow's own callbacks.
-					_ = ex.ShutdownNow(fltCanceledCtx())
+					_ = ex.ShutdownNow(endedCtx())
 					if r := futures.Submit(bg, ex, fltValue(9)); !errors.Is(r.Err(bg), futures.ErrShutdown) {
 						t.Errorf("Submit from a callback run by ShutdownNow: %v; want ErrShutdown", r.Err(bg))
 					}
 				})
 				queued = append(queued, q)
 			}
-			f.AddDoneCallback(func(*futures.Future[int]) { _ = ex.ShutdownNow(fltCanceledCtx()) })
+			f.AddDoneCallback(func(*futures.Future[int]) { _ = ex.ShutdownNow(endedCtx()) })
 			close(gate)
 			if v, err := f.Result(bg); v != 1 || err != nil {
 				t.Errorf("Result = (%v, %v)", v, err)
@@ -648,7 +641,7 @@ func TestFaultCallbackReentry(t *testing.T) {
 				if !b.Cancel() {                            // re-entrant Cancel of another future
 					t.Errorf("Cancel of a queued future from a callback = false")
 				}
-				shutErr = ex.Shutdown(fltCanceledCtx())
+				shutErr = ex.Shutdown(endedCtx())
 			})
 			if !a.Cancel() {
 				t.Fatalf("Cancel = false")
@@ -884,7 +877,7 @@ func TestFaultCallbackGoexitMidBatch(t *testing.T) {
 			ended := make(chan struct{})
 			go func() {
 				defer close(ended)
-				_ = ex.ShutdownNow(fltCanceledCtx())
+				_ = ex.ShutdownNow(endedCtx())
 			}()
 			<-ended
 			synctest.Wait()
@@ -916,8 +909,8 @@ func TestFaultCallbackGoexitMidBatch(t *testing.T) {
 			close(initGate)
 			synctest.Wait()
 			for i, f := range append([]*futures.Future[int]{first}, queued...) {
-				if !f.IsDone() || !errors.Is(f.Err(fltCanceledCtx()), futures.ErrBroken) {
-					t.Errorf("future %d is %v (%v) after the initializer failed and a callback called Goexit; want finished with ErrBroken", i, f.State(), f.Err(fltCanceledCtx()))
+				if !f.IsDone() || !errors.Is(f.Err(endedCtx()), futures.ErrBroken) {
+					t.Errorf("future %d is %v (%v) after the initializer failed and a callback called Goexit; want finished with ErrBroken", i, f.State(), f.Err(endedCtx()))
 				}
 			}
 			fltShutdown(t, ex)

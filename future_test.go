@@ -1,7 +1,6 @@
 package futures_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,42 +81,13 @@ func futMake(t *testing.T, b futBare) (*futures.Promise[int], *futures.Future[in
 	return p, f
 }
 
-// futPollCtx returns an already-canceled context: Result with it is Python's
-// result(timeout=0).
-func futPollCtx() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}
-
-// futGoID returns the calling goroutine's id.
-func futGoID() string { return goroutineID(string(stackOfSelf())) }
-
-// futLog is a log destination that is safe for concurrent use.
-type futLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *futLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *futLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// logger returns a logger that writes to l, for futures.WithLogger.
-func (l *futLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+// logger returns a text logger that writes to b.
+func (l *syncBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 // futCaptureDefaultLog sends slog.Default, which promises log to, to a buffer until
 // t ends. It restores the log package too, which slog.SetDefault redirects.
-func futCaptureDefaultLog(t *testing.T) *futLog {
-	l := new(futLog)
+func futCaptureDefaultLog(t *testing.T) *syncBuffer {
+	l := new(syncBuffer)
 	old, oldW, oldFlags := slog.Default(), log.Writer(), log.Flags()
 	slog.SetDefault(l.logger())
 	t.Cleanup(func() {
@@ -243,7 +213,7 @@ func TestFutureCallbackPanicIsLogged(t *testing.T) {
 		}
 	})
 	t.Run("executor", func(t *testing.T) {
-		logs := new(futLog)
+		logs := new(syncBuffer)
 		ex := newExecutor(t, futures.WithLogger(logs.logger()))
 		gate, open := futGate(t)
 		f := futures.Submit(context.Background(), ex, func(context.Context) (int, error) {
@@ -286,7 +256,7 @@ func TestFutureCallbackAlreadyDone(t *testing.T) {
 		t.Run(b.String(), func(t *testing.T) {
 			checkLeaks(t)
 			_, f := futMake(t, b)
-			me := futGoID()
+			me := currentGoroutineID()
 			calls := 0
 			var gid string
 			var v int
@@ -294,7 +264,7 @@ func TestFutureCallbackAlreadyDone(t *testing.T) {
 			var canceled bool
 			f.AddDoneCallback(func(f *futures.Future[int]) {
 				calls++
-				gid = futGoID()
+				gid = currentGoroutineID()
 				v, err = f.Result(context.Background())
 				canceled = f.Canceled()
 			})
@@ -334,7 +304,7 @@ func TestFutureCallbackPanicAlreadyDone(t *testing.T) {
 		}
 	})
 	t.Run("executor", func(t *testing.T) {
-		logs := new(futLog)
+		logs := new(syncBuffer)
 		ex := newExecutor(t, futures.WithLogger(logs.logger()))
 		f := futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return 5, nil })
 		if _, err := f.Result(context.Background()); err != nil {
@@ -489,7 +459,7 @@ func TestFutureResultPoll(t *testing.T) {
 				ctxErr  error
 				ctxErrS string
 			}{
-				{"canceled ctx", futPollCtx(), context.Canceled, "context.Canceled"},
+				{"canceled ctx", endedCtx(), context.Canceled, "context.Canceled"},
 				{"expired ctx", expired, context.DeadlineExceeded, "context.DeadlineExceeded"},
 			} {
 				v, err := f.Result(c.ctx)
@@ -737,7 +707,7 @@ func TestFutureNoCanceledLimbo(t *testing.T) {
 		if !futIsClosed(f.Done()) {
 			t.Errorf("f.Done() is not closed")
 		}
-		_, err := f.Result(futPollCtx())
+		_, err := f.Result(endedCtx())
 		if !errors.Is(err, futures.ErrCanceled) || (wantCause != nil && !errors.Is(err, wantCause)) {
 			t.Errorf("f.Result(poll) = _, %v; want an error matching ErrCanceled (and %v)", err, wantCause)
 		}
@@ -820,7 +790,7 @@ func TestFutureNoCanceledLimbo(t *testing.T) {
 			<-started // the blocker runs: ShutdownNow cannot finish while it does
 			// ShutdownNow with an ended context does not wait (shutdown(wait=False,
 			// cancel_futures=True)); the blocker is still running.
-			if err := ex.ShutdownNow(futPollCtx()); !errors.Is(err, context.Canceled) {
+			if err := ex.ShutdownNow(endedCtx()); !errors.Is(err, context.Canceled) {
 				t.Errorf("ex.ShutdownNow(canceled ctx) = %v; want an error matching context.Canceled", err)
 			}
 			checkDone(t, q, futures.ErrShutdown)
@@ -888,7 +858,7 @@ func TestFutureDoneChannelExecutor(t *testing.T) {
 	if !f.IsDone() {
 		t.Errorf("after <-f.Done(): f.IsDone() = false; want true")
 	}
-	if v, err := f.Result(futPollCtx()); v != 1 || err != nil {
+	if v, err := f.Result(endedCtx()); v != 1 || err != nil {
 		t.Errorf("after <-f.Done(): f.Result(poll) = %v, %v; want 1, nil", v, err)
 	}
 }
@@ -953,10 +923,10 @@ func TestCallbackGoroutine(t *testing.T) {
 		checkLeaks(t)
 		p := futures.NewPromise[int]()
 		var cbID string
-		p.Future().AddDoneCallback(func(*futures.Future[int]) { cbID = futGoID() })
+		p.Future().AddDoneCallback(func(*futures.Future[int]) { cbID = currentGoroutineID() })
 		setter := make(chan string)
 		go func() {
-			id := futGoID()
+			id := currentGoroutineID()
 			p.SetResult(1)
 			setter <- id
 		}()
@@ -968,10 +938,10 @@ func TestCallbackGoroutine(t *testing.T) {
 		checkLeaks(t)
 		f := futures.NewPromise[int]().Future()
 		var cbID string
-		f.AddDoneCallback(func(*futures.Future[int]) { cbID = futGoID() })
+		f.AddDoneCallback(func(*futures.Future[int]) { cbID = currentGoroutineID() })
 		canceler := make(chan string)
 		go func() {
-			id := futGoID()
+			id := currentGoroutineID()
 			f.Cancel()
 			canceler <- id
 		}()
@@ -985,17 +955,17 @@ func TestCallbackGoroutine(t *testing.T) {
 		var taskID, cbID string
 		f := futures.Submit(context.Background(), ex, func(context.Context) (int, error) {
 			<-gate
-			taskID = futGoID()
+			taskID = currentGoroutineID()
 			return 1, nil
 		})
 		done := make(chan struct{})
 		f.AddDoneCallback(func(*futures.Future[int]) {
-			cbID = futGoID()
+			cbID = currentGoroutineID()
 			close(done)
 		})
 		open()
 		<-done
-		if cbID != taskID || cbID == futGoID() {
+		if cbID != taskID || cbID == currentGoroutineID() {
 			t.Errorf("callback ran in goroutine %s; want the worker that ran the task, %s", cbID, taskID)
 		}
 	})
@@ -1007,11 +977,11 @@ func TestCallbackGoroutine(t *testing.T) {
 		q := futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 		<-started // the blocker runs: ShutdownNow cannot finish while it does
 		var cbID string
-		q.AddDoneCallback(func(*futures.Future[int]) { cbID = futGoID() })
-		if err := ex.ShutdownNow(futPollCtx()); !errors.Is(err, context.Canceled) {
+		q.AddDoneCallback(func(*futures.Future[int]) { cbID = currentGoroutineID() })
+		if err := ex.ShutdownNow(endedCtx()); !errors.Is(err, context.Canceled) {
 			t.Errorf("ex.ShutdownNow(canceled ctx) = %v; want an error matching context.Canceled", err)
 		}
-		if me := futGoID(); cbID != me {
+		if me := currentGoroutineID(); cbID != me {
 			t.Errorf("callback ran in goroutine %q; want the one that called ShutdownNow, %s", cbID, me)
 		}
 		open()
@@ -1052,7 +1022,7 @@ func TestCallbackGoexit(t *testing.T) {
 		}
 	})
 	t.Run("executor", func(t *testing.T) {
-		logs := new(futLog)
+		logs := new(syncBuffer)
 		ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithLogger(logs.logger()))
 		gate, open := futGate(t)
 		f := futures.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 5, nil })
@@ -1116,7 +1086,7 @@ func TestCallbackUsesItsExecutor(t *testing.T) {
 			defer close(done)
 			// The callback runs on a worker, which Shutdown would wait for: it uses
 			// an ended context, Python's shutdown(wait=False).
-			shutdownErr = ex.Shutdown(futPollCtx())
+			shutdownErr = ex.Shutdown(endedCtx())
 			submitErr = futures.Submit(bg, ex, func(context.Context) (int, error) { return 2, nil }).Err(bg)
 		})
 		open()
@@ -1538,7 +1508,7 @@ func TestFutureCompletionRace(t *testing.T) {
 		if c := calls.Load(); c != 1 {
 			t.Errorf("round %d: the callback ran %d times; want 1", round, c)
 		}
-		v, err := f.Result(futPollCtx())
+		v, err := f.Result(endedCtx())
 		winners := 0
 		for i := range n {
 			switch i % 4 {

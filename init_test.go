@@ -27,7 +27,7 @@ func TestInitRunsBeforeTasks(t *testing.T) {
 		}
 		inits.Add(1)
 		mu.Lock()
-		initialized[exGoroutineID()] = true
+		initialized[currentGoroutineID()] = true
 		mu.Unlock()
 		return nil
 	}))
@@ -42,7 +42,7 @@ func TestInitRunsBeforeTasks(t *testing.T) {
 		<-both
 		mu.Lock()
 		defer mu.Unlock()
-		if initialized[exGoroutineID()] {
+		if initialized[currentGoroutineID()] {
 			return "initialized", nil
 		}
 		return "uninitialized", nil
@@ -102,7 +102,7 @@ func TestInitFailureBreaks(t *testing.T) {
 		if !g.IsDone() {
 			t.Errorf("submission %d to a broken executor is not done at once", i)
 		}
-		if err := g.Err(exCanceledCtx()); !errors.Is(err, futures.ErrBroken) || !errors.Is(err, errInit) {
+		if err := g.Err(endedCtx()); !errors.Is(err, futures.ErrBroken) || !errors.Is(err, errInit) {
 			t.Errorf("submission %d to a broken executor: Err() = %v; want ErrBroken wrapping the initializer's error", i, err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestInitFailureBreaks(t *testing.T) {
 		t.Errorf("ex.Workers() = %d after Shutdown; want 0", n)
 	}
 	// Python checks broken before shut down (§8.2.1).
-	if err := futures.Submit(context.Background(), ex, task).Err(exCanceledCtx()); !errors.Is(err, futures.ErrBroken) {
+	if err := futures.Submit(context.Background(), ex, task).Err(endedCtx()); !errors.Is(err, futures.ErrBroken) {
 		t.Errorf("Submit to a broken executor after Shutdown: Err() = %v; want ErrBroken", err)
 	}
 	if n := ran.Load(); n != 0 {

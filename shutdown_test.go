@@ -38,7 +38,7 @@ func TestShutdownRefusesSubmit(t *testing.T) {
 			if !f.IsDone() {
 				t.Errorf("f.IsDone() = false right after a refused Submit; want true")
 			}
-			v, err := f.Result(exCanceledCtx())
+			v, err := f.Result(endedCtx())
 			if v != 0 || !errors.Is(err, futures.ErrShutdown) {
 				t.Errorf("Submit after %s: Result() = %v, %v; want 0 and an error matching ErrShutdown", tt.name, v, err)
 			}
@@ -51,7 +51,7 @@ func TestShutdownRefusesSubmit(t *testing.T) {
 			// The same with a context that can end.
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			if err := futures.Submit(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 32, nil }).Err(exCanceledCtx()); !errors.Is(err, futures.ErrShutdown) {
+			if err := futures.Submit(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 32, nil }).Err(endedCtx()); !errors.Is(err, futures.ErrShutdown) {
 				t.Errorf("Submit(cancelable ctx) after %s: Err() = %v; want ErrShutdown", tt.name, err)
 			}
 			if ran.Load() {
@@ -85,8 +85,8 @@ func TestShutdownRunsQueued(t *testing.T) {
 			t.Fatalf("ex.Shutdown() returned %v while tasks were blocked; want it to wait", err)
 		default:
 		}
-		if f := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 0)); !errors.Is(f.Err(exCanceledCtx()), futures.ErrShutdown) {
-			t.Errorf("Submit during Shutdown: Err() = %v; want ErrShutdown", f.Err(exCanceledCtx()))
+		if f := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 0)); !errors.Is(f.Err(endedCtx()), futures.ErrShutdown) {
+			t.Errorf("Submit during Shutdown: Err() = %v; want ErrShutdown", f.Err(endedCtx()))
 		}
 		close(gate)
 		if err := <-errc; err != nil {
@@ -99,7 +99,7 @@ func TestShutdownRunsQueued(t *testing.T) {
 			if f.Canceled() {
 				t.Errorf("fs[%d] canceled by Shutdown", i)
 			}
-			if v, err := f.Result(exCanceledCtx()); v != i || err != nil {
+			if v, err := f.Result(endedCtx()); v != i || err != nil {
 				t.Errorf("fs[%d].Result() = %v, %v after Shutdown; want %d, nil", i, v, err, i)
 			}
 		}
@@ -150,14 +150,14 @@ func TestShutdownNowCancels(t *testing.T) {
 				t.Errorf("%d tasks ran; want 5 (the queued ones never run)", n)
 			}
 			for i, f := range fs[:5] {
-				v, err := f.Result(exCanceledCtx())
+				v, err := f.Result(endedCtx())
 				if f.State() != futures.Finished || v != i || err != futures.ErrShutdown {
 					t.Errorf("running fs[%d]: State() = %v, Result() = %v, %v; want finished, %d, ErrShutdown (the task's ctx cause)", i, f.State(), v, err, i)
 				}
 			}
 			canceled := 0
 			for i, f := range fs[5:] {
-				err := f.Err(exCanceledCtx())
+				err := f.Err(endedCtx())
 				if !f.Canceled() {
 					t.Errorf("queued fs[%d].State() = %v; want canceled", i+5, f.State())
 					continue
@@ -217,11 +217,11 @@ func TestShutdownNowCallbacks(t *testing.T) {
 		inCall    bool
 	}
 	calls := make(chan call, 10)
-	q.AddDoneCallback(func(*futures.Future[int]) { calls <- call{exGoroutineID(), inCall.Load()} })
+	q.AddDoneCallback(func(*futures.Future[int]) { calls <- call{currentGoroutineID(), inCall.Load()} })
 
-	me := exGoroutineID()
+	me := currentGoroutineID()
 	inCall.Store(true)
-	err := ex.ShutdownNow(exCanceledCtx()) // Python's shutdown(wait=False, cancel_futures=True)
+	err := ex.ShutdownNow(endedCtx()) // Python's shutdown(wait=False, cancel_futures=True)
 	inCall.Store(false)
 
 	var se *futures.ShutdownError
@@ -245,7 +245,7 @@ func TestShutdownNowCallbacks(t *testing.T) {
 	if !q.Canceled() {
 		t.Errorf("q.State() = %v; want canceled", q.State())
 	}
-	if _, err := q.Result(exCanceledCtx()); !errors.Is(err, futures.ErrCanceled) {
+	if _, err := q.Result(endedCtx()); !errors.Is(err, futures.ErrCanceled) {
 		t.Errorf("q.Result() error = %v; want ErrCanceled", err)
 	}
 	if b.IsDone() {
@@ -399,7 +399,7 @@ func TestShutdownNoWait(t *testing.T) {
 				return exAbs(ctx, x)
 			}))
 		}
-		err = ex.Shutdown(exCanceledCtx())
+		err = ex.Shutdown(endedCtx())
 		var se *futures.ShutdownError
 		if !errors.Is(err, context.Canceled) || !errors.As(err, &se) {
 			t.Fatalf("ex.Shutdown(ended ctx) = %v; want a *ShutdownError matching context.Canceled", err)
@@ -407,8 +407,8 @@ func TestShutdownNoWait(t *testing.T) {
 		if se.Running != 5 || se.Queued != 5 || se.Workers != 5 {
 			t.Errorf("ShutdownError{Running: %d, Queued: %d, Workers: %d}; want {5, 5, 5}", se.Running, se.Queued, se.Workers)
 		}
-		if f := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 0)); !errors.Is(f.Err(exCanceledCtx()), futures.ErrShutdown) {
-			t.Errorf("Submit after Shutdown(ended ctx): Err() = %v; want ErrShutdown", f.Err(exCanceledCtx()))
+		if f := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 0)); !errors.Is(f.Err(endedCtx()), futures.ErrShutdown) {
+			t.Errorf("Submit after Shutdown(ended ctx): Err() = %v; want ErrShutdown", f.Err(endedCtx()))
 		}
 		close(gate)
 		var got []int
@@ -449,7 +449,7 @@ func TestShutdownNowWaitAndAsCompleted(t *testing.T) {
 		if err := ex.ShutdownNow(exWaitCtx(t)); err != nil {
 			t.Fatalf("ex.ShutdownNow() = %v", err)
 		}
-		done, notDone := futures.Wait(exCanceledCtx(), futures.AllCompleted, t1, t2) // timeout=0
+		done, notDone := futures.Wait(endedCtx(), futures.AllCompleted, t1, t2) // timeout=0
 		if !slices.Equal(done, []*futures.Future[int]{t1, t2}) || len(notDone) != 0 {
 			t.Errorf("Wait(timeout 0, AllCompleted, t1, t2) = %v, %v; want both done", done, notDone)
 		}
@@ -469,7 +469,7 @@ func TestShutdownNowWaitAndAsCompleted(t *testing.T) {
 		t1 := futures.Submit(context.Background(), ex, exBlocker(started, gate, 1))
 		t2 := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 2))
 		exRecv(t, started, 1, "t1 started")
-		if err := ex.ShutdownNow(exCanceledCtx()); !errors.Is(err, context.Canceled) {
+		if err := ex.ShutdownNow(endedCtx()); !errors.Is(err, context.Canceled) {
 			t.Fatalf("ex.ShutdownNow(ended ctx) = %v; want context.Canceled", err)
 		}
 		close(gate)
@@ -483,7 +483,7 @@ func TestShutdownNowWaitAndAsCompleted(t *testing.T) {
 		if len(got) != 2 || !slices.Contains(got, t1) || !slices.Contains(got, t2) {
 			t.Errorf("AsCompleted(t1, t2) yielded %v; want both", got)
 		}
-		if v, err := t1.Result(exCanceledCtx()); v != 1 || err != nil {
+		if v, err := t1.Result(endedCtx()); v != 1 || err != nil {
 			t.Errorf("t1.Result() = %v, %v; want 1, nil", v, err)
 		}
 	})
@@ -502,7 +502,7 @@ func TestShutdownNowWaitAndAsCompleted(t *testing.T) {
 			done, _ := futures.Wait(context.Background(), futures.FirstCompleted, t1, t2)
 			waiting <- done
 		}()
-		ex.ShutdownNow(exCanceledCtx())
+		ex.ShutdownNow(endedCtx())
 		select {
 		case done := <-waiting:
 			if !slices.Equal(done, []*futures.Future[int]{t2}) {
@@ -511,7 +511,7 @@ func TestShutdownNowWaitAndAsCompleted(t *testing.T) {
 		case <-exWaitCtx(t).Done():
 			t.Fatalf("Wait(FirstCompleted, t1, t2) did not return after t2 was canceled")
 		}
-		done, notDone := futures.Wait(exCanceledCtx(), futures.AllCompleted, t1, t2)
+		done, notDone := futures.Wait(endedCtx(), futures.AllCompleted, t1, t2)
 		if !slices.Equal(done, []*futures.Future[int]{t2}) || !slices.Equal(notDone, []*futures.Future[int]{t1}) {
 			t.Errorf("Wait(timeout 0, t1, t2) = %v, %v; want [t2], [t1]", done, notDone)
 		}
@@ -541,8 +541,8 @@ func TestShutdownIdempotent(t *testing.T) {
 		func() error { return ex.Shutdown(ctx) },
 		func() error { return ex.Close() },
 		func() error { return ex.ShutdownNow(ctx) },
-		func() error { return ex.Shutdown(exCanceledCtx()) },
-		func() error { return ex.ShutdownNow(exCanceledCtx()) },
+		func() error { return ex.Shutdown(endedCtx()) },
+		func() error { return ex.ShutdownNow(endedCtx()) },
 		func() error { return ex.Shutdown(ctx) },
 	} {
 		if err := stop(); err != nil {
@@ -783,7 +783,7 @@ func TestShutdownFromCallback(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				defer cancel()
 				err := ex.Shutdown(ctx)
-				got <- result{err, futures.Submit(context.Background(), ex, exBlocker(nil, gate, 2)).Err(exCanceledCtx())}
+				got <- result{err, futures.Submit(context.Background(), ex, exBlocker(nil, gate, 2)).Err(endedCtx())}
 			})
 			close(gate)
 			r := <-got
@@ -810,10 +810,10 @@ func TestShutdownFromCallback(t *testing.T) {
 		q := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 2))
 		var shutdownErr, submitErr error
 		q.AddDoneCallback(func(*futures.Future[int]) {
-			shutdownErr = ex.Shutdown(exCanceledCtx())
-			submitErr = futures.Submit(context.Background(), ex, exBlocker(nil, gate, 3)).Err(exCanceledCtx())
+			shutdownErr = ex.Shutdown(endedCtx())
+			submitErr = futures.Submit(context.Background(), ex, exBlocker(nil, gate, 3)).Err(endedCtx())
 		})
-		if err := ex.ShutdownNow(exCanceledCtx()); !errors.Is(err, context.Canceled) {
+		if err := ex.ShutdownNow(endedCtx()); !errors.Is(err, context.Canceled) {
 			t.Errorf("ex.ShutdownNow(ended ctx) = %v; want context.Canceled", err)
 		}
 		// The callback ran inside ShutdownNow, in this goroutine.
@@ -827,7 +827,7 @@ func TestShutdownFromCallback(t *testing.T) {
 		if err := ex.Shutdown(exWaitCtx(t)); err != nil {
 			t.Errorf("ex.Shutdown() = %v; want nil", err)
 		}
-		if v, err := b.Result(exCanceledCtx()); v != 1 || err != nil {
+		if v, err := b.Result(endedCtx()); v != 1 || err != nil {
 			t.Errorf("b.Result() = %v, %v; want 1, nil", v, err)
 		}
 	})
@@ -854,7 +854,7 @@ func TestShutdownFromCallback(t *testing.T) {
 			default:
 			}
 			// The executor is usable meanwhile: no lock is held.
-			if err := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 3)).Err(exCanceledCtx()); !errors.Is(err, futures.ErrShutdown) {
+			if err := futures.Submit(context.Background(), ex, exBlocker(nil, gate, 3)).Err(endedCtx()); !errors.Is(err, futures.ErrShutdown) {
 				t.Errorf("Submit while the callback shuts down: Err() = %v; want ErrShutdown", err)
 			}
 			if n := ex.Workers(); n != 1 {

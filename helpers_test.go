@@ -1,0 +1,38 @@
+package futures_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+)
+
+// Helpers shared by the test files. Each file keeps the helpers only it uses, with a
+// prefix of its own (ex, flt, fut, cf, mdl).
+
+// endedCtx returns a context that has already ended: Python's timeout=0, a poll.
+func endedCtx() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// currentGoroutineID returns the calling goroutine's id, from its stack.
+func currentGoroutineID() string { return goroutineID(string(stackOfSelf())) }
