@@ -53,7 +53,10 @@ var errMapDone = errors.New("futures: Map iteration ended")
 // Map runs fn on e for each input and returns an iterator over the results, in input
 // order (Python's Executor.map). Inputs are read lazily, as results are consumed,
 // with at most the [Window] of tasks in flight; nothing happens until the iteration
-// starts.
+// starts. Map reads inputs in the consumer's goroutine and starts no goroutine of its
+// own, so while it waits for the next input it yields nothing: with an input that
+// arrives slowly, finished results are yielded once the window is full or the input
+// ends. Pass Window(1) to yield each result before the next input is read.
 //
 // A failing element yields its zero result and error, and the iteration goes on: the
 // caller decides whether to stop (CPython's behaviour since gh-108518). Elements
