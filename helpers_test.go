@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"sync"
+
+	"github.com/gofutures/futures/internal/leaktest"
 )
 
 // Helpers shared by the test files. Each file keeps the helpers only it uses, with a
@@ -35,4 +37,4 @@ func (b *syncBuffer) String() string {
 }
 
 // currentGoroutineID returns the calling goroutine's id, from its stack.
-func currentGoroutineID() string { return goroutineID(string(stackOfSelf())) }
+func currentGoroutineID() string { return leaktest.CurrentID() }

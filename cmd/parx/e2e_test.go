@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gofutures/futures/internal/leaktest"
 )
 
 var parxBin string // the binary under test
@@ -47,7 +49,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "building parx: %v\n%s", err, out)
 			return 1
 		}
-		return m.Run()
+		return leaktest.Run(m) // m.Run, then no goroutine may be left behind
 	}())
 }
 
