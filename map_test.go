@@ -393,7 +393,7 @@ func TestMapLazy(t *testing.T) {
 		return i, nil
 	}
 	var reads int
-	seq := futures.Map(context.Background(), ex, mpInputs(10, &reads), fn)
+	_ = futures.Map(context.Background(), ex, mpInputs(10, &reads), fn) // made, never ranged
 	if err := ex.Shutdown(context.Background()); err != nil {
 		t.Fatalf("Shutdown() = %v", err)
 	}
@@ -401,7 +401,7 @@ func TestMapLazy(t *testing.T) {
 		t.Errorf("Map(ctx, ex, 0..9, record) never ranged: %d inputs read, %d calls; want 0, 0", reads, calls)
 	}
 	ex2 := newExecutor(t, futures.WithMaxWorkers(5))
-	seq = futures.Map(cfGuard(t), ex2, mpInputs(10, &reads), fn)
+	seq := futures.Map(cfGuard(t), ex2, mpInputs(10, &reads), fn)
 	if reads != 0 || calls != 0 || ex2.Workers() != 0 {
 		t.Errorf("Map(ctx, ex, 0..9, record) before ranging: %d inputs read, %d calls, %d workers; want 0, 0, 0", reads, calls, ex2.Workers())
 	}

@@ -15,7 +15,9 @@
 // own gate until the test says how it ends (return a value, return an error, panic,
 // panic with an error, runtime.Goexit, or wait for its context to end). With every
 // task parked on a gate the executor is deterministic: with M workers, the running
-// tasks are the first M non-canceled ones in FIFO order. Each program runs in a
+// tasks are the first M non-canceled ones in FIFO order. SetMaxWorkers changes M as
+// the program runs (see opResize): a shrink lets the tasks already running go on, and
+// no task starts until fewer than the new M run. Each program runs in a
 // testing/synctest bubble, and synctest.Wait (every goroutine durably blocked) tells
 // the test that the executor has settled after each operation; no step waits on a
 // clock.
@@ -186,7 +188,8 @@ type mdlRun struct {
 	in    []byte
 	pos   int
 	ex    *futures.Executor
-	m     int
+	m     int // the maximum now: SetMaxWorkers changes it
+	m0    int // the maximum the executor was created with
 	log   *relLogRecorder
 	ended context.Context // an already-canceled context, for polls
 	live  context.Context // a context that never ends, created in the bubble
@@ -199,13 +202,15 @@ type mdlRun struct {
 	workers    int
 	shutdown   bool
 	startOrder []int
-	cbPanics   int // panicking callbacks that have run
+	together   [][2]int // ranges of startOrder started at once, by one SetMaxWorkers
+	cbPanics   int      // panicking callbacks that have run
 
 	// Observed.
 	obsMu       sync.Mutex
 	obsOrder    []int
-	active      atomic.Int32
-	maxActive   atomic.Int32
+	overStarts  []string     // tasks that started while the maximum were already running; under obsMu
+	active      atomic.Int32 // tasks (and Map elements) inside their function
+	limit       atomic.Int32 // r.m, for tasks to read as they start
 	waiters     []*mdlWaiter
 	shutWaiters []chan error
 	failed      bool
@@ -236,7 +241,7 @@ func (r *mdlRun) errorf(format string, args ...any) {
 	r.t.Helper()
 	if !r.failed {
 		r.failed = true
-		r.t.Errorf("M=%d, after these steps:\n\t%s", r.m, strings.Join(r.trace, "\n\t"))
+		r.t.Errorf("M=%d at first (%d now), after these steps:\n\t%s", r.m0, r.m, strings.Join(r.trace, "\n\t"))
 	}
 	r.t.Errorf(format, args...)
 }
@@ -258,6 +263,8 @@ const (
 
 func (r *mdlRun) run() {
 	r.m = 1 + r.intn(4)
+	r.m0 = r.m
+	r.limit.Store(int32(r.m))
 	ex, err := futures.New(futures.WithMaxWorkers(r.m), futures.WithName("model"), futures.WithLogger(slog.New(r.log)))
 	if err != nil {
 		r.t.Fatalf("New: %v", err)
@@ -282,7 +289,16 @@ func (r *mdlRun) run() {
 }
 
 // op decodes and runs one operation, updating the model.
+//
+// The op bytes 0xe0..0xef (1 in 16 of random bytes) are SetMaxWorkers; every other
+// byte b is the operation b%32. The corpus in testdata predates SetMaxWorkers and no
+// op byte of it falls in that range, so its programs decode as they always did.
 func (r *mdlRun) op() {
+	if r.pos < len(r.in) && r.in[r.pos]&0xf0 == 0xe0 {
+		r.pos++
+		r.opResize()
+		return
+	}
 	switch b := r.intn(32); {
 	case b <= 6:
 		r.opSubmit(false)
@@ -343,14 +359,19 @@ func (r *mdlRun) taskFn(tk *mdlTask) func(context.Context) (int, error) {
 	}
 }
 
-// enter counts a task (or Map element) that starts running.
+// enter counts a task (or Map element) that starts running, and records it if it
+// started while the maximum number of tasks were already running. r.active counts
+// tasks inside their function, which the executor counts running from before they
+// enter until after they leave, and the limit changes only while no task can start
+// (a shrink starts none; a grow stores the new limit before SetMaxWorkers), so a
+// correct executor is never caught here; tasks that ran before a shrink may exceed
+// the new maximum until they end, which is not a start.
 func (r *mdlRun) enter() {
 	n := r.active.Add(1)
-	for {
-		m := r.maxActive.Load()
-		if n <= m || r.maxActive.CompareAndSwap(m, n) {
-			return
-		}
+	if lim := r.limit.Load(); n > lim {
+		r.obsMu.Lock()
+		r.overStarts = append(r.overStarts, fmt.Sprintf("a task started with %d tasks already running; the maximum is %d", n-1, lim))
+		r.obsMu.Unlock()
 	}
 }
 
@@ -381,12 +402,25 @@ func (r *mdlRun) schedule() int {
 	return n
 }
 
-// endModel records that the running task tk ended with out; its worker takes the next
-// queued task, or idles, or exits after a shutdown.
+// endModel records that the running task tk ended with out; its worker exits if the
+// workers are above the maximum (after a shrink), or else takes the next queued task,
+// or idles, or exits after a shutdown.
+//
+// Workers above the maximum are never idle (a shrink retires idle ones first, and a
+// worker idles only when the workers are within the maximum), so when they are above
+// it every worker was busy and the running tasks left are at least the maximum: no
+// queued task may start, and this worker exits (pool.nextLocked).
 func (r *mdlRun) endModel(tk *mdlTask, out mdlOutcome, cause error) {
 	tk.st, tk.out, tk.cause, tk.waitCtx = futures.Finished, out, cause, false
 	r.running = slices.DeleteFunc(r.running, func(x *mdlTask) bool { return x == tk })
 	r.ranCallbacks(tk)
+	if r.workers > r.m {
+		if len(r.running) < r.m {
+			panic(fmt.Sprintf("model: %d workers above the maximum %d with only %d running", r.workers, r.m, len(r.running)))
+		}
+		r.workers--
+		return
+	}
 	if r.schedule() == 0 && r.shutdown {
 		r.workers--
 	}
@@ -551,6 +585,32 @@ func (r *mdlRun) endTask(tk *mdlTask, e mdlEnding) {
 			r.endModel(tk, outCtx, tk.ctxEnded)
 		}
 	}
+}
+
+// opResize is SetMaxWorkers(n), n from 1 to 4. In the model, as documented: growing
+// starts each queued task, oldest first, on a new worker while fewer than n tasks run
+// (a queued task means no worker is idle); shrinking stops no running task and
+// retires idle workers while the workers are more than n (pool.shrinkLocked), so that
+// max(n, running) are left if there were more. Busy workers above n exit as their
+// tasks end (endModel). Both apply for any n, as in SetMaxWorkers: first the growth,
+// then the trim; each is a no-op in the other direction.
+func (r *mdlRun) opResize() {
+	n := 1 + r.intn(4)
+	r.step("SetMaxWorkers(%d) [model: M=%d, %d running, %d queued, %d workers]", n, r.m, len(r.running), len(r.queue), r.workers)
+	r.m = n
+	r.limit.Store(int32(n)) // before the call: the tasks it starts read it
+	if err := r.ex.SetMaxWorkers(n); err != nil {
+		r.errorf("SetMaxWorkers(%d) = %v; want nil", n, err)
+	}
+	if got := r.ex.Stats().MaxWorkers; got != n {
+		r.errorf("after SetMaxWorkers(%d): Stats().MaxWorkers = %d", n, got)
+	}
+	from := len(r.startOrder)
+	if r.schedule() > 1 {
+		r.together = append(r.together, [2]int{from, len(r.startOrder)})
+	}
+	r.workers = max(r.workers, len(r.running))
+	r.workers = min(r.workers, max(n, len(r.running)))
 }
 
 // opSubmitThenStop submits a task and at once, before the executor settles, ends its
@@ -906,8 +966,8 @@ func (r *mdlRun) opMap() {
 	case 5:
 		ctx, desc = r.ended, " with an already canceled ctx"
 	}
-	if variant != 5 && !r.shutdown && len(r.running) == r.m {
-		return // every worker is parked: Map would wait forever
+	if variant != 5 && !r.shutdown && len(r.running) >= r.m {
+		return // every worker is parked (or above a shrunk maximum): Map would wait forever
 	}
 	r.step("Map(%d inputs%s)", k, desc)
 	fn := func(_ context.Context, in int) (int, error) {
@@ -1000,13 +1060,27 @@ func (r *mdlRun) check() {
 		r.checkTask(tk)
 	}
 	r.obsMu.Lock()
-	order := slices.Clone(r.obsOrder)
+	got := slices.Clone(r.obsOrder)
 	r.obsMu.Unlock()
-	if !slices.Equal(order, r.startOrder) {
-		r.errorf("tasks started in the order %v; want %v (FIFO)", order, r.startOrder)
+	order, want := got, r.startOrder
+	if len(r.together) > 0 && len(order) == len(want) {
+		// A grow hands several queued tasks, in FIFO order and all under the lock, to
+		// new workers, whose goroutines then enter the tasks in any order: compare
+		// those tasks as a set, at their place in the order.
+		order, want = slices.Clone(order), slices.Clone(want)
+		for _, g := range r.together {
+			slices.Sort(order[g[0]:g[1]])
+			slices.Sort(want[g[0]:g[1]])
+		}
 	}
-	if n := int(r.maxActive.Load()); n > r.m {
-		r.errorf("%d tasks ran at once; the maximum is %d", n, r.m)
+	if !slices.Equal(order, want) {
+		r.errorf("tasks started in the order %v; want %v (FIFO)", got, r.startOrder)
+	}
+	r.obsMu.Lock()
+	over := slices.Clone(r.overStarts)
+	r.obsMu.Unlock()
+	for _, o := range over {
+		r.errorf("%s", o)
 	}
 	if n := int(r.active.Load()); n != len(r.running) {
 		r.errorf("%d tasks are running; the model says %d", n, len(r.running))

@@ -180,10 +180,3 @@ func (t *tally) exitStatus() int {
 	}
 	return min(t.failed, 101)
 }
-
-// counts returns the numbers of finished and of failed jobs.
-func (t *tally) counts() (done, failed int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.done, t.failed
-}
