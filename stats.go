@@ -60,36 +60,52 @@ func (e *Executor) Stats() Stats {
 	}
 }
 
-// SetMaxWorkers changes the most workers that run tasks at once, with immediate
-// effect; n must be at least 1 (and not below the minimum set with WithMinWorkers), or
-// SetMaxWorkers returns an error matching [ErrInvalid] and changes nothing. Growing
-// starts workers for pending tasks at once. Shrinking tells idle workers above the
-// new maximum to exit now and busy ones to exit when their task ends; no new task
-// starts until the number of running tasks is below the new maximum.
-func (e *Executor) SetMaxWorkers(n int) error {
-	if e == nil {
-		return invalid("SetMaxWorkers called on a nil *Executor")
+// counts are the executor's statistics; see Stats.
+type counts struct {
+	submitted, started, completed, failed, panicked, canceled, rejected int64
+	pending, running, peakWorkers                                       int
+	queueWait, runTime                                                  time.Duration
+}
+
+// countLocked counts the outcome of a task that was running.
+func (p *pool) countLocked(o outcome) {
+	p.n.running--
+	switch {
+	case !o.ran:
+		p.n.started--
+		p.n.canceled++
+	case o.err != nil:
+		p.n.failed++
+		if o.panicked {
+			p.n.panicked++
+		}
+	default:
+		p.n.completed++
 	}
-	p := e.p
+	p.n.runTime += o.runTime
+}
+
+// leftPending counts a future of this executor that left the pending state without
+// running: canceled (by Cancel, its context, ShutdownNow or DiscardOldest) or failed
+// (by a broken executor). It is called by the future after the transition.
+func (p *pool) leftPending(c *core, st State) {
 	p.mu.Lock()
-	if n < 1 || n < p.minWorkers {
-		min := max(1, p.minWorkers)
-		p.mu.Unlock()
-		return invalid("SetMaxWorkers(%d): the maximum number of workers must be at least %d", n, min)
+	if c.accepted {
+		p.n.pending--
+		if st == Canceled {
+			p.n.canceled++
+		} else {
+			p.n.failed++
+		}
+		p.roomLocked()
 	}
-	p.maxWorkers = n
-	var grown []*worker
-	if p.broken == nil && (!p.shutdown || p.live > 0) {
-		grown = p.growLocked()
-	}
-	shrunk := p.shrinkLocked()
 	p.mu.Unlock()
-	for _, w := range grown {
-		w.start(w.first)
-	}
-	p.cancelDoomed()
-	for _, w := range shrunk {
-		w.wake <- nil
-	}
-	return nil
+}
+
+// canceledAtSubmit counts a submission whose context had already ended.
+func (p *pool) canceledAtSubmit() {
+	p.mu.Lock()
+	p.n.submitted++
+	p.n.canceled++
+	p.mu.Unlock()
 }

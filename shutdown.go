@@ -1,0 +1,200 @@
+package futures
+
+import (
+	"context"
+	"fmt"
+)
+
+// Shutdown stops the executor gracefully: it refuses new submissions at once (they
+// finish with [ErrShutdown]), lets every queued and running task finish, and returns
+// nil when every worker goroutine has exited. If ctx ends first, Shutdown returns
+// ctx.Err(); the shutdown goes on, and a later Shutdown waits again.
+//
+// Shutdown begins the shutdown before it looks at ctx, so Shutdown with an ended
+// context is Python's shutdown(wait=False). Shutdown is idempotent, and safe to call
+// concurrently with Submit, Cancel, ShutdownNow, and from tasks and callbacks (a task
+// that waits for its own executor's shutdown waits for itself; pass it a context that
+// ends).
+func (e *Executor) Shutdown(ctx context.Context) error {
+	if e == nil {
+		return invalid("Shutdown called on a nil *Executor")
+	}
+	if ctx == nil {
+		return invalid("Executor.Shutdown called with a nil context.Context")
+	}
+	e.p.beginShutdown()
+	return e.p.await(ctx)
+}
+
+// ShutdownNow stops the executor at once: it refuses new submissions, cancels every
+// queued future (their errors match [ErrCanceled] and [ErrShutdown]), drops queued
+// fire-and-forget tasks, and ends the contexts of running tasks with cause
+// [ErrShutdown] (Python's cancel_futures=True, Java's shutdownNow). It then waits like
+// [Executor.Shutdown]: nil when every worker has exited, or, if ctx ends first, an
+// error that matches ctx.Err() and says how many tasks are still running.
+func (e *Executor) ShutdownNow(ctx context.Context) error {
+	if e == nil {
+		return invalid("ShutdownNow called on a nil *Executor")
+	}
+	if ctx == nil {
+		return invalid("Executor.ShutdownNow called with a nil context.Context")
+	}
+	e.p.stopNow()
+	return e.p.await(ctx)
+}
+
+// Close is Shutdown(context.Background()), for defer: it runs everything queued and
+// returns when every worker has exited. It returns nil, or an error matching
+// [ErrInvalid] on a nil Executor.
+func (e *Executor) Close() error {
+	return e.Shutdown(context.Background())
+}
+
+// await waits until every worker has exited, or ctx ends.
+func (p *pool) await(ctx context.Context) error {
+	select {
+	case <-p.finished:
+		return nil
+	case <-ctx.Done():
+	}
+	select {
+	case <-p.finished: // ended at the same time: report success
+		return nil
+	default:
+	}
+	p.mu.Lock()
+	running, live := 0, p.live
+	for w := range p.all {
+		if w.cur != nil {
+			running++
+		}
+	}
+	queued := p.n.pending
+	p.mu.Unlock()
+	return &ShutdownError{Running: running, Queued: queued, Workers: live, Err: ctx.Err()}
+}
+
+// ShutdownError is returned by Shutdown and ShutdownNow when their context ends before
+// every worker has exited. It matches the context's error with [errors.Is].
+type ShutdownError struct {
+	Running int   // tasks still running
+	Queued  int   // tasks still pending: queued and not canceled (always 0 after ShutdownNow)
+	Workers int   // worker goroutines still alive
+	Err     error // the context's error
+}
+
+// Error says what is still running and why the wait ended.
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("futures: shutdown incomplete: %d tasks running, %d queued, %d workers alive: %v", e.Running, e.Queued, e.Workers, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// shutdownLocked marks the pool shut down, wakes blocked submitters (they are
+// refused), and tells the idle workers to exit: it returns them, to be woken after the
+// lock is released.
+func (p *pool) shutdownLocked() []*worker {
+	idle := p.idle
+	p.idle = nil
+	if !p.shutdown {
+		p.shutdown = true
+		if p.live == 0 {
+			close(p.finished)
+		}
+	}
+	p.workers -= len(idle)
+	p.wakeAllSubmittersLocked()
+	return idle
+}
+
+// beginShutdown refuses new work; queued work still runs. It does not wait.
+func (p *pool) beginShutdown() {
+	p.mu.Lock()
+	idle := p.shutdownLocked()
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.wake <- nil
+	}
+}
+
+// stopNow refuses new work, cancels every queued task, and ends the contexts of
+// running tasks, with cause ErrShutdown. It does not wait.
+func (p *pool) stopNow() {
+	p.mu.Lock()
+	idle := p.shutdownLocked()
+	queued := p.drainLocked(true)
+	var running []task
+	for w := range p.all {
+		if w.cur != nil {
+			running = append(running, w.cur)
+		}
+	}
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.wake <- nil
+	}
+	p.stopAll(ErrShutdown)
+	for _, t := range running {
+		t.interrupt(ErrShutdown)
+	}
+	each(len(queued), func(i int) { queued[i].drop(ErrShutdown, true) })
+}
+
+// drainLocked empties the queue and returns its futures, to be canceled (or failed)
+// after the lock is released, which counts them. Fire-and-forget tasks are dropped
+// and counted here.
+func (p *pool) drainLocked(cancel bool) []task {
+	var out []task
+	for t, _ := p.q.pop(); t != nil; t, _ = p.q.pop() {
+		if _, ok := t.(goTask); ok {
+			p.n.pending--
+			if cancel {
+				p.n.canceled++
+			} else {
+				p.n.failed++
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	p.roomLocked()
+	return out
+}
+
+// breakWith records that an initializer failed with err. The executor refuses all
+// work from now on; every queued future, and first (the task the failing worker was
+// started for), finishes with an error that matches ErrBroken and wraps err.
+func (p *pool) breakWith(w *worker, err error, first task) {
+	p.mu.Lock()
+	if p.broken == nil {
+		p.broken = &brokenError{cause: err}
+	}
+	broken := p.broken
+	queued := p.drainLocked(false)
+	p.workers--
+	w.cur = nil
+	p.n.running-- // first was claimed, and never ran
+	p.n.started--
+	p.n.failed++
+	p.wakeAllSubmittersLocked()
+	p.mu.Unlock()
+	p.logger().Error("futures: worker initializer failed; the executor is broken", "executor", p.name, "error", err)
+	queued = append([]task{first}, queued...)
+	each(len(queued), func(i int) { queued[i].drop(broken, false) })
+}
+
+// abandon gives up the worker w, whose initializer ShutdownNow interrupted. first,
+// the task it was started for, is claimed (Running, as far as anyone can see) but
+// cannot run: it finishes with ErrShutdown. A future that was seen running never
+// becomes canceled.
+func (p *pool) abandon(w *worker, first task) {
+	p.mu.Lock()
+	p.workers--
+	w.cur = nil
+	p.n.running--
+	p.n.started-- // it never ran
+	p.n.failed++
+	p.mu.Unlock()
+	first.drop(ErrShutdown, false)
+}
