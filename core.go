@@ -38,7 +38,8 @@ type core struct {
 type extra struct {
 	done      chan struct{}   // closed on completion; made by the first Done call
 	wakes     []chan struct{} // wake-up channels of further blocked Result calls
-	watchers  []watchReg      // Wait, AsCompleted and unordered Map registrations
+	watch0    watchReg        // the first Wait, AsCompleted or unordered Map registration, kept inline
+	watchers  []watchReg      // further registrations
 	callbacks []func()        // done-callbacks, in registration order
 }
 
@@ -113,6 +114,9 @@ func (c *core) notify(wake chan struct{}, ext *extra) {
 	if ext.done != nil {
 		close(ext.done)
 	}
+	if r := ext.watch0; r.w != nil {
+		r.w.notify(r.i)
+	}
 	for _, r := range ext.watchers {
 		r.w.notify(r.i)
 	}
@@ -120,7 +124,7 @@ func (c *core) notify(wake chan struct{}, ext *extra) {
 	// Nothing appends to a done future's lists, so they can be dropped now; the
 	// Done channel stays for later Done calls.
 	c.mu.Lock()
-	ext.wakes, ext.watchers, ext.callbacks = nil, nil, nil
+	ext.wakes, ext.watch0, ext.watchers, ext.callbacks = nil, watchReg{}, nil, nil
 	c.mu.Unlock()
 }
 

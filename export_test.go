@@ -8,5 +8,9 @@ func WatcherCount[T any](f *Future[T]) int {
 	if f.ext == nil {
 		return 0
 	}
-	return len(f.ext.watchers)
+	n := len(f.ext.watchers)
+	if f.ext.watch0.w != nil {
+		n++
+	}
+	return n
 }

@@ -56,7 +56,11 @@ func (c *core) watch(w *watcher, i int) bool {
 		return false
 	}
 	ext := c.extLocked()
-	ext.watchers = append(ext.watchers, watchReg{w, i})
+	if ext.watch0.w == nil {
+		ext.watch0 = watchReg{w, i} // the common case, without allocating
+	} else {
+		ext.watchers = append(ext.watchers, watchReg{w, i})
+	}
 	return true
 }
 
@@ -67,6 +71,10 @@ func (c *core) unwatch(w *watcher) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.loadState().Done() || c.ext == nil {
+		return
+	}
+	if c.ext.watch0.w == w {
+		c.ext.watch0 = watchReg{}
 		return
 	}
 	ws := c.ext.watchers
