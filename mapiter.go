@@ -65,9 +65,10 @@ var errMapDone = errors.New("futures: Map iteration ended")
 // ctx bounds the whole iteration (Python's timeout, counted from the call). When ctx
 // ends, results already finished are still yielded; the first one that is not (or
 // that failed with ctx's error) yields the zero result and ctx.Err(), once, and the
-// iteration stops. When the iteration stops
-// early, because the loop broke or ctx ended, every pending task is canceled and the
-// contexts of running ones end; tasks whose context has ended are never started.
+// iteration stops. When the iteration stops early, because the loop broke or ctx
+// ended, every pending task is canceled (a queued task whose context has ended is
+// never started) and the contexts of running ones end, including a task handed to an
+// idle worker an instant before, which then starts with its context already ended.
 //
 // Invalid arguments (a nil context, executor, input or function, or a bad option)
 // yield one step with an error that matches [ErrInvalid].
