@@ -333,33 +333,18 @@ func TestExecutorNoStaleReferences(t *testing.T) {
 	}
 }
 
-// exEmptyError is an error whose zero value looks empty.
-type exEmptyError struct{}
-
-func (exEmptyError) Error() string { return "" }
-
-// exPtrError is an error type whose nil pointer is a non-nil error.
-type exPtrError struct{ msg string }
-
-func (e *exPtrError) Error() string {
-	if e == nil {
-		return "<nil *exPtrError>"
-	}
-	return e.msg
-}
-
 // C-074: errors that look empty are still failures.
 func TestExecutorFalseyErrors(t *testing.T) {
 	ex := newExecutor(t)
-	var nilPtr *exPtrError
+	var nilPtr *ptrError
 	tests := []struct {
 		name string
 		err  error
 	}{
-		{"zero struct", exEmptyError{}},
+		{"zero struct", emptyError{}},
 		{"empty message", errors.New("")},
 		{"typed nil pointer", nilPtr},
-		{"wrapped empty", fmt.Errorf("%w", exEmptyError{})},
+		{"wrapped empty", fmt.Errorf("%w", emptyError{})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1234,21 +1234,6 @@ func TestFutureMisuse(t *testing.T) {
 	})
 }
 
-// futEmptyError is an error that looks "empty": a zero-value struct with no message.
-type futEmptyError struct{}
-
-func (futEmptyError) Error() string { return "" }
-
-// futPtrError is an error type whose nil pointer is a valid error with no message.
-type futPtrError struct{ msg string }
-
-func (e *futPtrError) Error() string {
-	if e == nil {
-		return ""
-	}
-	return e.msg
-}
-
 // C-074 analog: an error that looks empty (Python's falsey exception) is still a
 // failure.
 func TestFutureFalseyErrors(t *testing.T) {
@@ -1256,8 +1241,8 @@ func TestFutureFalseyErrors(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"zero struct", futEmptyError{}},
-		{"typed nil pointer", (*futPtrError)(nil)},
+		{"zero struct", emptyError{}},
+		{"typed nil pointer", (*ptrError)(nil)},
 		{"empty message", errors.New("")},
 	}
 	t.Run("promise", func(t *testing.T) {

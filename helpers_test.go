@@ -38,3 +38,19 @@ func (b *syncBuffer) String() string {
 
 // currentGoroutineID returns the calling goroutine's id, from its stack.
 func currentGoroutineID() string { return leaktest.CurrentID() }
+
+// emptyError is an error whose zero value looks empty, like a Python exception whose
+// truth value is false: a task returning it has still failed.
+type emptyError struct{}
+
+func (emptyError) Error() string { return "" }
+
+// ptrError is an error type whose nil pointer is a non-nil error with no message.
+type ptrError struct{ msg string }
+
+func (e *ptrError) Error() string {
+	if e == nil {
+		return ""
+	}
+	return e.msg
+}
