@@ -214,7 +214,7 @@ func (p *pool) popLocked() (task, int64) {
 
 // outcome is how a task run by a worker ended.
 type outcome struct {
-	ran      bool // false: its context had ended before it could start
+	ran      bool // false: canceled before it could start (a CallerRuns task)
 	err      error
 	panicked bool
 	runTime  time.Duration
