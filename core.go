@@ -13,9 +13,10 @@ import (
 type core struct {
 	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu
 
-	// accepted records that the owner counts the future among its pending tasks;
-	// guarded by owner.mu.
-	accepted bool
+	// flags holds flagAccepted (written under owner.mu) and flagCallbacks (set under
+	// mu). It is atomic so that a worker can tell without a lock whether the future
+	// has callbacks; it costs no space, filling the padding before mu.
+	flags atomic.Uint32
 
 	mu   sync.Mutex    // guards wake and ext, and serializes the terminal transition
 	wake chan struct{} // the wake-up channel of the first blocked Result, or nil
@@ -33,6 +34,11 @@ type core struct {
 	// submitted with context.Background or context.TODO. Set before publication.
 	link *ctxLink
 }
+
+const (
+	flagAccepted  = 1 << iota // the owner counts the future among its pending tasks
+	flagCallbacks             // callbacks are registered
+)
 
 // extra holds what only some futures need, so that the common future stays small.
 type extra struct {
@@ -235,12 +241,8 @@ func (c *core) doneChan() <-chan struct{} {
 	return ext.done
 }
 
-// hasCallbacks reports whether callbacks are registered on the pending c.
-func (c *core) hasCallbacks() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ext != nil && len(c.ext.callbacks) > 0
-}
+// hasCallbacks reports whether callbacks were registered on c, without locking it.
+func (c *core) hasCallbacks() bool { return c.flags.Load()&flagCallbacks != 0 }
 
 // addCallback runs cb at once if c is done, else when it becomes done.
 func (c *core) addCallback(cb func()) {
@@ -248,6 +250,7 @@ func (c *core) addCallback(cb func()) {
 	if !c.loadState().Done() {
 		ext := c.extLocked()
 		ext.callbacks = append(ext.callbacks, cb)
+		c.flags.Or(flagCallbacks)
 		c.mu.Unlock()
 		return
 	}

@@ -90,7 +90,7 @@ func (p *pool) countLocked(o outcome) {
 // (by a broken executor). It is called by the future after the transition.
 func (p *pool) leftPending(c *core, st State) {
 	p.mu.Lock()
-	if c.accepted {
+	if c.flags.Load()&flagAccepted != 0 {
 		p.n.pending--
 		if st == Canceled {
 			p.n.canceled++

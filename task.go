@@ -96,7 +96,7 @@ func (f *Future[T]) accept() bool {
 	if f.loadState() != Pending {
 		return false
 	}
-	f.accepted = true
+	f.flags.Or(flagAccepted)
 	return true
 }
 
@@ -104,7 +104,7 @@ func (f *Future[T]) disown() bool {
 	if f.loadState() != Pending {
 		return false
 	}
-	f.accepted = false
+	f.flags.And(^uint32(flagAccepted))
 	return true
 }
 
