@@ -13,7 +13,7 @@ import (
 type core struct {
 	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu
 
-	// flags holds flagAccepted (written under owner.mu) and flagCallbacks (set under
+	// flags holds flagAccepted (written under the owner's mu) and flagCallbacks (set under
 	// mu). It is atomic so that a worker can tell without a lock whether the future
 	// has callbacks; it costs no space, filling the padding before mu.
 	flags atomic.Uint32
@@ -22,17 +22,48 @@ type core struct {
 	wake chan struct{} // the wake-up channel of the first blocked Result, or nil
 	ext  *extra        // more waiters, the Done channel and the callbacks; nil until needed
 
-	// err is written once, under mu, before state becomes terminal; the atomic store of
-	// state publishes it to readers that load a terminal state.
-	err error
+	// fail holds the error, nil on success. It is written once, under mu, before
+	// state becomes terminal; the atomic store of state publishes it to readers that
+	// load a terminal state. A pointer, not an error, keeps a Future[int64] at 64
+	// bytes; only failures pay for the box.
+	fail *failure
 
-	// owner is the executor that runs the task, or nil for a promise or a future whose
-	// submission was refused. It is set before the future is published.
-	owner *pool
-
-	// link ties the task to a submit context that can end. Nil when the task was
-	// submitted with context.Background or context.TODO. Set before publication.
+	// link ties the task to its executor and to the context it runs with; nil for a
+	// promise. Set before the future is published.
 	link *ctxLink
+}
+
+// failure boxes a future's error.
+type failure struct{ err error }
+
+// canceledFailure is the box of every future canceled by a plain Cancel.
+var canceledFailure = &failure{errCanceled}
+
+// boxError boxes err, sharing the box of the commonest error.
+func boxError(err error) *failure {
+	switch err {
+	case nil:
+		return nil
+	case errCanceled:
+		return canceledFailure
+	}
+	return &failure{err}
+}
+
+// errValue returns the future's error; valid once its state is terminal.
+func (c *core) errValue() error {
+	if c.fail == nil {
+		return nil
+	}
+	return c.fail.err
+}
+
+// owner returns the executor that runs the task, or nil for a promise.
+func (c *core) owner() *pool {
+	if c.link == nil {
+		return nil
+	}
+	return c.link.p
 }
 
 const (
@@ -84,7 +115,7 @@ func (c *core) terminate(st State, err error, set func()) bool {
 		if set != nil {
 			set()
 		}
-		c.err = err
+		c.fail = boxError(err)
 		// Only claim changes the state without the lock; if a worker took the task
 		// since our load, look again.
 		if c.state.CompareAndSwap(uint32(from), uint32(st)) {
@@ -95,8 +126,8 @@ func (c *core) terminate(st State, err error, set func()) bool {
 	wake, ext := c.wake, c.ext
 	c.wake = nil
 	c.mu.Unlock()
-	if from == Pending && c.owner != nil {
-		c.owner.leftPending(c, st)
+	if p := c.owner(); from == Pending && p != nil {
+		p.leftPending(c, st)
 	}
 	if c.link != nil {
 		c.link.release()
@@ -142,7 +173,7 @@ func (c *core) wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if p := c.owner; p != nil && p.isTaskContext(ctx) {
+	if p := c.owner(); p != nil && p.isTaskContext(ctx) {
 		// A task of our own executor waits on us: let one more worker run while it
 		// waits, so that the wait cannot deadlock a full executor.
 		p.blockBegin()
@@ -187,16 +218,16 @@ func (c *core) wait(ctx context.Context) error {
 // allocate; the pool is per executor so that a testing/synctest bubble, whose channels
 // must not be used outside it, never shares channels with the world outside.
 func (c *core) getWake() chan struct{} {
-	if c.owner != nil {
-		return c.owner.wakes.Get().(chan struct{})
+	if p := c.owner(); p != nil {
+		return p.wakes.Get().(chan struct{})
 	}
 	return make(chan struct{}, 1)
 }
 
 // putWake recycles ch, which must be empty.
 func (c *core) putWake(ch chan struct{}) {
-	if c.owner != nil {
-		c.owner.wakes.Put(ch)
+	if p := c.owner(); p != nil {
+		p.wakes.Put(ch)
 	}
 }
 
@@ -259,8 +290,8 @@ func (c *core) addCallback(cb func()) {
 }
 
 func (c *core) logger() *slog.Logger {
-	if c.owner != nil {
-		return c.owner.logger()
+	if p := c.owner(); p != nil {
+		return p.logger()
 	}
 	return slog.Default()
 }

@@ -69,6 +69,7 @@ func New(opts ...Option) (*Executor, error) {
 		p.name = fmt.Sprintf("futures-%p", p)
 	}
 	p.ctx, p.stopAll = context.WithCancelCause(context.WithValue(context.Background(), ownerKey{}, p))
+	p.bg = &ctxLink{p: p, ctx: p.ctx, cancel: p.stopAll, shared: true}
 	e := &Executor{p: p}
 	runtime.AddCleanup(e, (*pool).beginShutdown, p)
 	return e, nil

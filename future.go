@@ -48,7 +48,7 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 			return zero, err
 		}
 	}
-	return f.val, f.err
+	return f.val, f.errValue()
 }
 
 // Err waits like [Future.Result] and returns only the error (Python's exception()).
@@ -137,8 +137,8 @@ func (f *Future[T]) String() string {
 	}
 	switch st := f.loadState(); st {
 	case Finished:
-		if f.err != nil {
-			return fmt.Sprintf("finished with error: %v", f.err) // fmt survives a panicking Error method
+		if err := f.errValue(); err != nil {
+			return fmt.Sprintf("finished with error: %v", err) // fmt survives a panicking Error method
 		}
 		return fmt.Sprintf("finished returned %T", f.val)
 	default:

@@ -110,7 +110,7 @@ func Map[In, Out any](ctx context.Context, e *Executor, inputs iter.Seq[In], fn 
 		defer cancel(errMapDone)
 		stopOnShutdown := context.AfterFunc(p.ctx, func() { cancel(ErrShutdown) })
 		defer stopOnShutdown()
-		m := &mapRun[In, Out]{ctx: ctx, p: p, fn: fn, link: &ctxLink{ctx: tctx, cancel: cancel, shared: true}}
+		m := &mapRun[In, Out]{ctx: ctx, p: p, fn: fn, link: &ctxLink{p: p, ctx: tctx, cancel: cancel, shared: true}}
 		if o.unordered {
 			m.unordered(inputs, o.window, yield)
 		} else {
@@ -130,7 +130,6 @@ type mapRun[In, Out any] struct {
 // submit starts fn(in) as a task.
 func (m *mapRun[In, Out]) submit(in In) *Future[Out] {
 	t := &mapTask[In, Out]{in: in, fn: m.fn}
-	t.owner = m.p
 	t.link = m.link
 	switch err := m.p.submit(m.ctx, t); err {
 	case nil:

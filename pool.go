@@ -24,6 +24,7 @@ type pool struct {
 	epoch     time.Time     // origin of the queue timestamps
 	ctx       context.Context
 	stopAll   context.CancelCauseFunc // ends ctx
+	bg        *ctxLink                // the link of the tasks submitted with context.Background
 	finished  chan struct{}           // closed when shut down and every worker has exited
 	wakes     sync.Pool               // empty one-slot channels for blocked Result calls
 

@@ -32,7 +32,6 @@ func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context
 		return f
 	}
 	p := e.p
-	f.owner = p
 	if !f.bind(ctx, p) {
 		p.canceledAtSubmit()
 		return f

@@ -40,10 +40,11 @@ var errTaskDone = errors.New("futures: task finished")
 // allocated only for such tasks; tasks submitted with context.Background run with the
 // executor's own context and need none.
 type ctxLink struct {
+	p      *pool                   // the executor
 	ctx    context.Context         // the task's context: the submit context, ended also by ShutdownNow
 	cancel context.CancelCauseFunc // ends ctx
 	stop   func() bool             // unregisters the cancellation of the pending future; nil if the submit context cannot end
-	shared bool                    // the link belongs to a Map iteration, which ends ctx itself
+	shared bool                    // shared by many tasks (the executor's own, or a Map iteration's), which end ctx themselves
 }
 
 func (l *ctxLink) release() {
@@ -59,6 +60,7 @@ func (l *ctxLink) release() {
 // bind prepares f to run under ctx on p. It reports false, having canceled f, if ctx
 // has already ended.
 func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
+	f.link = p.bg
 	if ctx == context.Background() || ctx == context.TODO() {
 		return true
 	}
@@ -66,7 +68,7 @@ func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
 		f.cancel(context.Cause(ctx))
 		return false
 	}
-	l := new(ctxLink)
+	l := &ctxLink{p: p}
 	l.ctx, l.cancel = context.WithCancelCause(context.WithValue(ctx, ownerKey{}, p))
 	f.link = l
 	if ctx.Done() != nil {
@@ -83,9 +85,6 @@ func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
 // context that cancels a pending future.
 func (f *Future[T]) taskContext(p *pool) context.Context {
 	l := f.link
-	if l == nil {
-		return p.ctx
-	}
 	if l.stop != nil {
 		l.stop()
 	}
@@ -117,14 +116,14 @@ func (f *Future[T]) drop(err error, cancel bool) {
 }
 
 func (f *Future[T]) expired() error {
-	if l := f.link; l != nil && l.ctx.Err() != nil {
+	if l := f.link; l != l.p.bg && l.ctx.Err() != nil { // the executor's own ends only with ShutdownNow, which drains the queue
 		return context.Cause(l.ctx)
 	}
 	return nil
 }
 
 func (f *Future[T]) interrupt(cause error) {
-	if l := f.link; l != nil && !l.shared {
+	if l := f.link; !l.shared {
 		l.cancel(cause)
 	}
 }

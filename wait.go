@@ -58,7 +58,7 @@ func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDo
 		case FirstCompleted:
 			return true
 		case FirstError:
-			return c == nil || c.loadState() == Finished && c.err != nil
+			return c == nil || c.loadState() == Finished && c.fail != nil
 		}
 		return false
 	}

@@ -95,7 +95,7 @@ func (c *core) unwatch(w *watcher) {
 func taskOwners(ctx context.Context, cs []*core) []*pool {
 	var owners []*pool
 	for _, c := range cs {
-		if p := c.owner; p != nil && !slices.Contains(owners, p) && p.isTaskContext(ctx) {
+		if p := c.owner(); p != nil && !slices.Contains(owners, p) && p.isTaskContext(ctx) {
 			owners = append(owners, p)
 		}
 	}
