@@ -528,3 +528,71 @@ func TestControlsHooks(t *testing.T) {
 		t.Errorf("log = %q; want the hook's panic logged", buf.String())
 	}
 }
+
+// TestControlsStatsFields checks the fields of Stats that the load tests do not pin:
+// the timing totals (exact, on synctest's fake clock), the idle and peak workers, and
+// the queue wait that hooks see.
+func TestControlsStatsFields(t *testing.T) {
+	checkLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		var waits []time.Duration
+		ex, err := futures.New(futures.WithMaxWorkers(2), futures.WithHooks(futures.Hooks{
+			BeforeTask: func(ti futures.TaskInfo) {
+				mu.Lock()
+				waits = append(waits, ti.QueueWait)
+				mu.Unlock()
+			},
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sleeper := func(d time.Duration) func(context.Context) (int, error) {
+			return func(context.Context) (int, error) { time.Sleep(d); return 0, nil }
+		}
+		// Two tasks of 1s start at once; the third waits 1s in the queue, runs 2s.
+		fs := []*futures.Future[int]{
+			futures.Submit(ctx, ex, sleeper(time.Second)),
+			futures.Submit(ctx, ex, sleeper(time.Second)),
+			futures.Submit(ctx, ex, sleeper(2*time.Second)),
+		}
+		synctest.Wait()
+		if s := ex.Stats(); s.Running != 2 || s.Pending != 1 || s.IdleWorkers != 0 || s.PeakWorkers != 2 {
+			t.Errorf("while running: Stats() = %+v; want 2 running, 1 pending, 0 idle, peak 2", s)
+		}
+		for _, f := range fs {
+			f.Result(ctx)
+		}
+		synctest.Wait()
+		s := ex.Stats()
+		if s.QueueWait != time.Second || s.RunTime != 4*time.Second {
+			t.Errorf("Stats() QueueWait, RunTime = %v, %v; want 1s, 4s", s.QueueWait, s.RunTime)
+		}
+		if s.IdleWorkers != 2 || s.Workers != 2 || s.PeakWorkers != 2 || s.Completed != 3 || s.Started != 3 {
+			t.Errorf("after: Stats() = %+v; want 2 idle of 2 workers, peak 2, 3 started and completed", s)
+		}
+		mu.Lock()
+		if len(waits) != 3 || waits[2] != time.Second {
+			t.Errorf("BeforeTask queue waits = %v; want [0 0 1s]", waits)
+		}
+		mu.Unlock()
+		if err := ex.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if s := ex.Stats(); s.Workers != 0 || s.IdleWorkers != 0 || s.PeakWorkers != 2 {
+			t.Errorf("after Shutdown: Stats() = %+v; want no workers, peak still 2", s)
+		}
+	})
+}
+
+func TestControlsFullPolicyString(t *testing.T) {
+	for p, want := range map[futures.FullPolicy]string{
+		futures.Block: "Block", futures.Reject: "Reject", futures.CallerRuns: "CallerRuns",
+		futures.DiscardOldest: "DiscardOldest", futures.FullPolicy(9): "FullPolicy(9)",
+	} {
+		if got := p.String(); got != want {
+			t.Errorf("FullPolicy(%d).String() = %q; want %q", int(p), got, want)
+		}
+	}
+}

@@ -76,12 +76,14 @@ func (p *pool) isTaskContext(ctx context.Context) bool {
 	return ctx == p.ctx || ctx.Value(ownerKey{}) == p
 }
 
-// now returns the time since the epoch when timing is on, else 0.
+// now returns the time since the epoch, plus one nanosecond, when timing is on, else
+// 0: a timestamp is never 0, which stands for "not timed" (a task queued at the very
+// instant of New, as on synctest's fake clock, would otherwise lose its queue wait).
 func (p *pool) now() int64 {
 	if !p.timing {
 		return 0
 	}
-	return int64(time.Since(p.epoch))
+	return int64(time.Since(p.epoch)) + 1
 }
 
 // limitLocked is the number of workers allowed now: the maximum, plus one for each
