@@ -411,6 +411,10 @@ func TestAsCompletedContextAlreadyEnded(t *testing.T) {
 		t.Errorf("AsCompleted(ended ctx, PENDING_F) yielded %v; want nothing", cfNames(b, got))
 	}
 	acIncomplete(t, "AsCompleted(ended ctx, PENDING_F)", errs, context.Canceled, b, []string{"PENDING_F"}, 1)
+	var ie *futures.IncompleteError
+	if len(errs) != 1 || !errors.As(errs[0], &ie) || ie.Cause != cause || !errors.Is(errs[0], cause) {
+		t.Errorf("AsCompleted(ctx ended with a cause, PENDING_F) error = %v; want an *IncompleteError whose Cause is %v and that matches it", errs, cause)
+	}
 	if n := futures.WatcherCount(b.Pending); n != 0 {
 		t.Errorf("WatcherCount(PENDING_F) = %d after the iterations; want 0", n)
 	}

@@ -36,9 +36,10 @@ type task interface {
 // errTaskDone is the cause recorded in a task's own context when the task has finished.
 var errTaskDone = errors.New("futures: task finished")
 
-// ctxLink ties a task to a submit context that can end, or that carries values. It is
-// allocated only for such tasks; tasks submitted with context.Background run with the
-// executor's own context and need none.
+// ctxLink ties a task to its executor and to the context it runs with. A task
+// submitted with context.Background or context.TODO shares the executor's own link
+// (p.bg), so it costs nothing; a submit context that can end, or carries values, gets
+// a link of its own, and a Map iteration shares one among its tasks.
 type ctxLink struct {
 	p      *pool                   // the executor
 	ctx    context.Context         // the task's context: the submit context, ended also by ShutdownNow
@@ -82,7 +83,7 @@ func (f *Future[T]) bind(ctx context.Context, p *pool) bool {
 }
 
 // taskContext returns the context f runs with, having stopped the watch on the submit
-// context that cancels a pending future.
+// context that cancels a pending future (the executor's for p.bg).
 func (f *Future[T]) taskContext(p *pool) context.Context {
 	l := f.link
 	if l.stop != nil {
