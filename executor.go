@@ -115,9 +115,14 @@ func (e *Executor) Workers() int {
 // executor breaks, are dropped without running.
 //
 // With a bounded queue, Go follows the executor's [FullPolicy]: under Block it waits
-// until there is room or the executor shuts down.
+// until there is room or the executor shuts down. The default queue is unbounded and
+// Go never waits for room, but when hundreds of tasks per worker are already queued,
+// Go yields the processor once (runtime.Gosched) so that the workers can catch up.
 //
-// Go allocates nothing beyond what the executor amortizes (the queue's growth).
+// Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
+// While every worker is busy it takes no lock: it claims a slot in a lock-free ring
+// with one compare-and-swap. On the 2-core machine of BENCHMARKS.md, a million empty
+// tasks cost about 1.5 times a bare buffered channel feeding the same workers.
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")

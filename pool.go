@@ -3,7 +3,9 @@ package futures
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +29,13 @@ type pool struct {
 	bg        *ctxLink                // the link of the tasks submitted with context.Background
 	finished  chan struct{}           // closed when shut down and every worker has exited
 	wakes     sync.Pool               // empty one-slot channels for blocked Result calls
+
+	// The lock-free submission path (see ring.go), on a cache line of its own: read by
+	// every submission, written rarely.
+	_    [64]byte
+	fast atomic.Bool // submitters may use ring; stored under mu, by unlock
+	ring *ring       // set under mu before fast is first stored true; nil until then
+	_    [64]byte
 
 	mu         sync.Mutex   // guards the fields below
 	q          queue        // tasks no worker has taken yet (and canceled ones not yet skipped)
@@ -90,12 +99,34 @@ func (p *pool) now() int64 {
 // task that waits on a future of this executor.
 func (p *pool) limitLocked() int { return p.maxWorkers + p.blocked }
 
+// backlogPerWorker is how many pending tasks per worker make a backlog deep: a
+// submission that queues behind a deep backlog yields the processor once
+// (runtime.Gosched), so that a goroutine flooding the executor lets the workers run
+// instead of growing the queue for as long as the scheduler lets it. It never waits
+// for room: the queue stays unbounded, as Python's is (WithQueueSize bounds it). On a
+// 2-core machine this halves the cost of a flood of a million empty tasks, which
+// otherwise piles up hundreds of thousands of tasks for the collector to scan (see
+// BENCHMARKS.md); the backlog left is still enough to keep every worker busy while the
+// submitter waits for its turn.
+const backlogPerWorker = 256
+
 // submit accepts t: it hands t to an idle worker, or starts a worker for it, or queues
 // it. Workers start only when none is idle, one per submission at most, up to the
 // limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
 // error only if t was refused. ctx bounds the wait of the Block policy.
 func (p *pool) submit(ctx context.Context, t task) error {
+	if p.fast.Load() && p.ring.push(t, p.now()) {
+		if !p.fast.Load() {
+			// A worker went idle, or may start, since the first look: let unlock
+			// settle the ring, in case that worker looked at it before we published.
+			p.mu.Lock()
+			p.unlock()
+		}
+		return nil
+	}
 	p.mu.Lock()
+	// Tasks published to the ring are older than this one: queue them first.
+	p.absorbLocked(true)
 	for {
 		if p.broken != nil {
 			return p.refuseLocked(p.broken)
@@ -134,7 +165,7 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	if direct && !t.claim() || !direct && !t.accept() {
 		// Canceled by its context since Submit looked; not yet counted.
 		p.n.canceled++
-		p.mu.Unlock()
+		p.unlock()
 		return nil
 	}
 	// A task handed to a worker is claimed here, under the lock, so that it is
@@ -145,20 +176,24 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
 		p.startedLocked(w, t, 0)
-		p.mu.Unlock()
+		p.unlock()
 		w.wake <- t // never blocks: an idle worker's channel is empty
 		return nil
 	}
 	if p.workers < p.limitLocked() {
 		w := p.newWorkerLocked()
 		p.startedLocked(w, t, 0)
-		p.mu.Unlock()
+		p.unlock()
 		w.start(t)
 		return nil
 	}
 	p.n.pending++
 	p.q.push(t, p.now())
-	p.mu.Unlock()
+	deep := p.n.pending > backlogPerWorker*p.workers
+	p.unlock()
+	if deep {
+		runtime.Gosched()
+	}
 	return nil
 }
 
@@ -199,6 +234,9 @@ func (p *pool) startedLocked(w *worker, t task, at int64) {
 // cancelDoomed).
 func (p *pool) popLocked() (task, int64) {
 	for {
+		if p.q.len() == 0 {
+			p.absorbLocked(false)
+		}
 		t, at := p.q.pop()
 		if t == nil {
 			return nil, 0
@@ -231,12 +269,10 @@ func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 	w.cur = nil
 	p.countLocked(o)
 	next, exit = p.nextLocked(w)
-	anyDoomed := len(p.doomed) > 0
-	p.mu.Unlock()
+	// Set before unlock, which may cancel doomed futures, whose callbacks may call
+	// runtime.Goexit: the goroutine that replaces this one starts from carry.
 	w.carry, w.carryExit = next, exit
-	if anyDoomed {
-		p.cancelDoomed()
-	}
+	p.unlock()
 	return next, exit
 }
 
@@ -280,14 +316,14 @@ func (p *pool) exited(w *worker) {
 	if p.shutdown && p.live == 0 {
 		close(p.finished)
 	}
-	p.mu.Unlock()
+	p.unlock()
 }
 
 // expire is called by an idle worker whose keep-alive timer fired. It reports whether
 // the worker is to exit; if not, a task is being handed to it, or it stays idle.
 func (p *pool) expire(w *worker) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if p.workers <= p.minWorkers {
 		return false
 	}

@@ -23,7 +23,7 @@ func (e *Executor) SetMaxWorkers(n int) error {
 		grown = p.growLocked()
 	}
 	shrunk := p.shrinkLocked()
-	p.mu.Unlock()
+	p.unlock()
 	for _, w := range grown {
 		w.start(w.first)
 	}
@@ -76,7 +76,7 @@ func (p *pool) blockBegin() {
 	if p.broken == nil {
 		ws = p.growLocked()
 	}
-	p.mu.Unlock()
+	p.unlock()
 	for _, w := range ws {
 		w.start(w.first)
 	}
@@ -86,5 +86,5 @@ func (p *pool) blockBegin() {
 func (p *pool) blockEnd() {
 	p.mu.Lock()
 	p.blocked--
-	p.mu.Unlock()
+	p.unlock()
 }

@@ -93,26 +93,33 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 
 // shutdownLocked marks the pool shut down, wakes blocked submitters (they are
 // refused), and tells the idle workers to exit: it returns them, to be woken after the
-// lock is released.
-func (p *pool) shutdownLocked() []*worker {
-	idle := p.idle
-	p.idle = nil
+// lock is released. Tasks still in the submission ring are queued first, and go to
+// idle or new workers like any submission before the shutdown (the hand-offs, to be
+// made after the lock is released).
+func (p *pool) shutdownLocked() (exit []*worker, hs []handoff) {
 	if !p.shutdown {
+		p.closeRingLocked()
+		if p.broken == nil {
+			hs = p.settleLocked()
+		}
 		p.shutdown = true
 		if p.live == 0 {
 			close(p.finished)
 		}
 	}
-	p.workers -= len(idle)
+	exit = p.idle
+	p.idle = nil
+	p.workers -= len(exit)
 	p.wakeAllSubmittersLocked()
-	return idle
+	return exit, hs
 }
 
 // beginShutdown refuses new work; queued work still runs. It does not wait.
 func (p *pool) beginShutdown() {
 	p.mu.Lock()
-	idle := p.shutdownLocked()
-	p.mu.Unlock()
+	idle, hs := p.shutdownLocked()
+	p.unlock()
+	deliver(hs)
 	for _, w := range idle {
 		w.wake <- nil
 	}
@@ -122,15 +129,16 @@ func (p *pool) beginShutdown() {
 // running tasks, with cause ErrShutdown. It does not wait.
 func (p *pool) stopNow() {
 	p.mu.Lock()
-	idle := p.shutdownLocked()
+	p.closeRingLocked() // cancel what it holds too
 	queued := p.drainLocked(true)
+	idle, _ := p.shutdownLocked() // no hand-offs: nothing is queued
 	var running []task
 	for w := range p.all {
 		if w.cur != nil {
 			running = append(running, w.cur)
 		}
 	}
-	p.mu.Unlock()
+	p.unlock()
 	for _, w := range idle {
 		w.wake <- nil
 	}
@@ -169,6 +177,7 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	p.mu.Lock()
 	if p.broken == nil {
 		p.broken = &brokenError{cause: err}
+		p.closeRingLocked()
 	}
 	broken := p.broken
 	queued := p.drainLocked(false)
@@ -178,7 +187,7 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	p.n.started--
 	p.n.failed++
 	p.wakeAllSubmittersLocked()
-	p.mu.Unlock()
+	p.unlock()
 	p.logger().Error("futures: worker initializer failed; the executor is broken", "executor", p.name, "error", err)
 	queued = append([]task{first}, queued...)
 	each(len(queued), func(i int) { queued[i].drop(broken, false) })
@@ -195,6 +204,6 @@ func (p *pool) abandon(w *worker, first task) {
 	p.n.running--
 	p.n.started-- // it never ran
 	p.n.failed++
-	p.mu.Unlock()
+	p.unlock()
 	first.drop(ErrShutdown, false)
 }

@@ -39,7 +39,8 @@ type Stats struct {
 func (e *Executor) Stats() Stats {
 	p := e.pool("Stats")
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
+	p.absorbLocked(true) // count the tasks submitted through the ring
 	n := p.n
 	return Stats{
 		Submitted:   n.submitted,
@@ -99,7 +100,7 @@ func (p *pool) leftPending(c *core, st State) {
 		}
 		p.roomLocked()
 	}
-	p.mu.Unlock()
+	p.unlock()
 }
 
 // canceledAtSubmit counts a submission whose context had already ended.

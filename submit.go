@@ -15,9 +15,13 @@ import "context"
 // Submit follows the executor's [FullPolicy]; under Block, ctx also bounds the wait for
 // room, and if it ends first the future finishes with ctx.Err().
 //
+// Like [Executor.Go], Submit never waits for room in the default, unbounded queue, but
+// yields the processor once when hundreds of tasks per worker are already queued.
+//
 // Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
 // which also serves as the queue entry); a context that can end or carries values
-// adds a few allocations, to link the task to it.
+// adds a few allocations, to link the task to it. While every worker is busy, Submit
+// takes no lock (see Go).
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {

@@ -1,0 +1,232 @@
+package futures
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// ring is the executor's submission inbox: a bounded queue that submitters fill
+// without taking the executor's lock, and that whoever holds the lock empties into the
+// queue proper. Submissions use it only while nothing else is to be done with them:
+// the queue is unbounded, the executor runs, no worker is idle and none may start (see
+// pool.submit and pool.unlock). That is the steady state of a busy executor, where the
+// lock would otherwise be taken by every submitter and every worker for every task.
+//
+// It is a multi-producer ring in the manner of Dmitry Vyukov's bounded queue: each
+// slot has a sequence number that says whose turn it is. A producer claims a position
+// by advancing tail with a compare-and-swap, fills the slot, then publishes it by
+// storing the slot's sequence. The one consumer at a time holds the pool's mutex, so
+// head needs no atomics. Once closed (shutdown or a broken executor), the ring refuses
+// every push; closing waits for the positions already claimed to be published, so no
+// accepted task is stranded.
+//
+// Cost: a push is one compare-and-swap on tail and two stores; a take is two loads and
+// a store, under the lock. The ring is 8 KiB, allocated the first time an executor is
+// busy enough to use it.
+type ring struct {
+	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
+	_    [56]byte      // tail is written by submitters, head by the lock's holder
+	head uint64        // next position to take; guarded by the pool's mutex
+	_    [56]byte
+	slot [ringSize]ringSlot
+}
+
+// ringSize is the ring's capacity. Once it is full, submitters take the lock and move
+// its tasks to the queue, so it also sets how many submissions share one lock taking.
+const ringSize = 256
+
+// ringClosed is the bit of ring.tail that marks the ring closed.
+const ringClosed = 1 << 63
+
+type ringSlot struct {
+	seq atomic.Uint64 // pos: free for position pos; pos+1: holds the task of position pos
+	t   task
+	at  int64 // when it was queued; 0 when not timed
+}
+
+func newRing() *ring {
+	r := new(ring)
+	for i := range r.slot {
+		r.slot[i].seq.Store(uint64(i))
+	}
+	return r
+}
+
+// push adds t, queued at time at, and reports whether it did: false means the ring is
+// full or closed, and the caller must take the lock.
+func (r *ring) push(t task, at int64) bool {
+	for {
+		pos := r.tail.Load()
+		if pos&ringClosed != 0 {
+			return false
+		}
+		s := &r.slot[pos%ringSize]
+		seq := s.seq.Load()
+		if seq == pos {
+			if r.tail.CompareAndSwap(pos, pos+1) {
+				s.t, s.at = t, at
+				s.seq.Store(pos + 1) // publish
+				return true
+			}
+			continue // another submitter claimed pos
+		}
+		if seq < pos {
+			return false // full: the slot still holds the task of a lap ago
+		}
+		// The slot was freed for a later lap, so tail has moved on: look again.
+	}
+}
+
+// ready reports whether the next task is published. The caller holds the pool's mutex.
+func (r *ring) ready() bool {
+	return r.slot[r.head%ringSize].seq.Load() == r.head+1
+}
+
+// take removes and returns the next task if it is published. The caller holds the
+// pool's mutex.
+func (r *ring) take() (t task, at int64, ok bool) {
+	s := &r.slot[r.head%ringSize]
+	if s.seq.Load() != r.head+1 {
+		return nil, 0, false
+	}
+	t, at = s.t, s.at
+	s.t = nil // the ring keeps no reference to a task it has handed out
+	s.seq.Store(r.head + ringSize)
+	r.head++
+	return t, at, true
+}
+
+// close refuses all further pushes. The caller holds the pool's mutex and then
+// empties the ring with wait set, so that positions claimed before the close are
+// taken too.
+func (r *ring) close() { r.tail.Or(ringClosed) }
+
+// absorbLocked moves the ring's tasks to the queue, counting them as submitted (and
+// as pending, or as canceled if they were canceled in the ring). It stops at the
+// position the tail had when it began, so that submitters cannot keep it going. With
+// wait, it waits for positions claimed but not yet published (a submitter between its
+// compare-and-swap and its store, a few instructions); without, it stops at the first.
+// A submitter takes the lock and absorbs with wait before it queues a task itself, so
+// the queue never holds a task younger than one in the ring: tasks start in the order
+// they were submitted, as far as that order is defined.
+func (p *pool) absorbLocked(wait bool) {
+	r := p.ring
+	if r == nil {
+		return
+	}
+	end := r.tail.Load() &^ ringClosed
+	for r.head < end {
+		t, at, ok := r.take()
+		if !ok {
+			if !wait {
+				return
+			}
+			runtime.Gosched()
+			continue
+		}
+		p.n.submitted++
+		if !t.accept() {
+			p.n.canceled++ // canceled in the ring; already finished
+			continue
+		}
+		p.n.pending++
+		p.q.push(t, at)
+	}
+}
+
+// ringOpenLocked reports whether submitters may use the ring: the queue is
+// unbounded, the executor runs, no worker is idle and no worker may start. Otherwise a
+// submission has something to do under the lock: hand the task to a worker, start
+// one, apply the queue's policy, or refuse it.
+func (p *pool) ringOpenLocked() bool {
+	return p.queueCap == 0 && !p.shutdown && p.broken == nil && len(p.idle) == 0 && p.workers >= p.limitLocked()
+}
+
+// unlock releases the pool's mutex, having published whether submitters may use the
+// ring. Every critical section that may change what ringOpenLocked reads ends with
+// it. When the ring is not open but holds tasks (submitters that saw it open a moment
+// ago), unlock settles them: they go to idle workers, or to new ones. Submitters check
+// the flag again after they publish, and this side stores the flag before it looks at
+// the ring, so one side or the other always sees the task: none waits in the ring while
+// a worker idles.
+func (p *pool) unlock() {
+	open := p.ringOpenLocked()
+	if open != p.fast.Load() {
+		if open && p.ring == nil {
+			p.ring = newRing()
+		}
+		p.fast.Store(open)
+	}
+	var hs []handoff
+	if !open && p.ring != nil && p.ring.ready() {
+		hs = p.settleLocked()
+	}
+	doomed := len(p.doomed) > 0
+	p.mu.Unlock()
+	deliver(hs)
+	if doomed {
+		p.cancelDoomed()
+	}
+}
+
+// handoff is a claimed task for a worker, given after the lock is released: through
+// the idle worker's channel, or by starting a new worker.
+type handoff struct {
+	w     *worker
+	t     task
+	start bool
+}
+
+// settleLocked moves the ring's tasks to the queue and gives pending tasks to idle
+// workers, then to new workers while the limit allows.
+func (p *pool) settleLocked() []handoff {
+	p.absorbLocked(false)
+	hs := p.handIdleLocked()
+	if p.shutdown || p.broken != nil {
+		return hs // no new workers
+	}
+	for _, w := range p.growLocked() {
+		hs = append(hs, handoff{w: w, t: w.first, start: true})
+	}
+	return hs
+}
+
+// handIdleLocked gives pending tasks to idle workers, the most recently idle first.
+func (p *pool) handIdleLocked() []handoff {
+	var hs []handoff
+	for len(p.idle) > 0 {
+		t, at := p.popLocked()
+		if t == nil {
+			break
+		}
+		n := len(p.idle)
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.startedLocked(w, t, at)
+		hs = append(hs, handoff{w: w, t: t})
+	}
+	return hs
+}
+
+// deliver makes the hand-offs, without the lock.
+func deliver(hs []handoff) {
+	for _, h := range hs {
+		if h.start {
+			h.w.start(h.t)
+		} else {
+			h.w.wake <- h.t // never blocks: an idle worker's channel is empty
+		}
+	}
+}
+
+// closeRingLocked closes the ring and moves every task submitted through it to the
+// queue, so that shutdown and breakage deal with them like any queued task.
+func (p *pool) closeRingLocked() {
+	if p.ring == nil {
+		return
+	}
+	p.ring.close()
+	p.absorbLocked(true)
+	p.fast.Store(false)
+}
