@@ -234,10 +234,14 @@ func (p *pool) startedLocked(w *worker, t task, at int64) {
 // cancelDoomed).
 func (p *pool) popLocked() (task, int64) {
 	for {
-		if p.q.len() == 0 {
-			p.absorbLocked(false)
-		}
 		t, at := p.q.pop()
+		if t == nil && p.ring != nil {
+			// The queue holds no task younger than the ring's: take from there.
+			var ok bool
+			if t, at, ok = p.takeLocked(); ok && t == nil {
+				continue // canceled in the ring
+			}
+		}
 		if t == nil {
 			return nil, 0
 		}

@@ -116,7 +116,7 @@ func (p *pool) absorbLocked(wait bool) {
 	}
 	end := r.tail.Load() &^ ringClosed
 	for r.head < end {
-		t, at, ok := r.take()
+		t, at, ok := p.takeLocked()
 		if !ok {
 			if !wait {
 				return
@@ -124,14 +124,28 @@ func (p *pool) absorbLocked(wait bool) {
 			runtime.Gosched()
 			continue
 		}
-		p.n.submitted++
-		if !t.accept() {
-			p.n.canceled++ // canceled in the ring; already finished
-			continue
+		if t != nil {
+			p.q.push(t, at)
 		}
-		p.n.pending++
-		p.q.push(t, at)
 	}
+}
+
+// takeLocked takes the ring's next task, if it is published, and counts it as
+// submitted, and as pending; a task canceled while in the ring is counted as such, and
+// comes back nil. When the queue is empty, workers take from the ring this way rather
+// than through the queue.
+func (p *pool) takeLocked() (task, int64, bool) {
+	t, at, ok := p.ring.take()
+	if !ok {
+		return nil, 0, false
+	}
+	p.n.submitted++
+	if !t.accept() {
+		p.n.canceled++ // canceled in the ring; already finished
+		return nil, 0, true
+	}
+	p.n.pending++
+	return t, at, true
 }
 
 // ringOpenLocked reports whether submitters may use the ring: the queue is
