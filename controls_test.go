@@ -596,3 +596,35 @@ func TestControlsFullPolicyString(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsFinalAfterShutdown cancels queued futures through their contexts just
+// before a shutdown: a context cancels its futures from goroutines of its own
+// (context.AfterFunc), and Stats after Shutdown must already count every one of them.
+func TestStatsFinalAfterShutdown(t *testing.T) {
+	for round := range 200 {
+		ex := newExecutor(t, futures.WithMaxWorkers(1))
+		g := make(gate)
+		started := make(chan struct{})
+		futures.Submit(context.Background(), ex, blocker(g, started))
+		<-started
+		const n = 20
+		cancels := make([]context.CancelFunc, n)
+		for i := range n {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancels[i] = cancel
+			futures.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil })
+		}
+		for _, cancel := range cancels {
+			cancel()
+		}
+		g.open()
+		if err := ex.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s := ex.Stats()
+		checkIdentity(t, s)
+		if s.Pending != 0 || s.Canceled+s.Completed != n+1 {
+			t.Fatalf("round %d: Stats() = %+v after Shutdown; want nothing pending and %d futures ended", round, s, n+1)
+		}
+	}
+}

@@ -125,10 +125,14 @@ func (c *core) terminate(st State, err error, set func()) bool {
 	}
 	wake, ext := c.wake, c.ext
 	c.wake = nil
-	c.mu.Unlock()
+	// Counted before the lock is released, so that a Cancel or a shutdown that finds
+	// c already done has seen it counted too: Stats after Shutdown is final even when
+	// a context's AfterFunc goroutine canceled c a moment before. The pool's lock is
+	// taken under c's, never the other way round.
 	if p := c.owner(); from == Pending && p != nil {
 		p.leftPending(c, st)
 	}
+	c.mu.Unlock()
 	if c.link != nil {
 		c.link.release()
 	}

@@ -10,8 +10,10 @@ import (
 )
 
 // pool is an executor's machinery: its queue, its workers, its lifecycle and its
-// counters. Workers and futures refer to the pool, never to the public *Executor, so
-// that an Executor nobody references can be collected and clean up after itself.
+// counters, all guarded by one mutex, and the lock-free ring (ring.go) through which
+// submissions reach the queue while every worker is busy. Workers and futures refer to
+// the pool, never to the public *Executor, so that an Executor nobody references can be
+// collected and clean up after itself.
 type pool struct {
 	// Set by New, then read-only.
 	name      string
@@ -254,6 +256,9 @@ func (p *pool) popLocked() (task, int64) {
 			p.roomLocked()
 			return t, at
 		}
+		// Done while queued. Its canceler counts it, unless we get here first: then
+		// Stats agrees at once with the future's state.
+		p.forgetLocked(t.forget())
 	}
 }
 

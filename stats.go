@@ -88,19 +88,30 @@ func (p *pool) countLocked(o outcome) {
 
 // leftPending counts a future of this executor that left the pending state without
 // running: canceled (by Cancel, its context, ShutdownNow or DiscardOldest) or failed
-// (by a broken executor). It is called by the future after the transition.
+// (by a broken executor). It is called by the future after the transition, under the
+// future's lock, so it takes nothing but the pool's lock (and releases it plainly: it
+// changes nothing unlock publishes).
 func (p *pool) leftPending(c *core, st State) {
 	p.mu.Lock()
-	if c.flags.Load()&flagAccepted != 0 {
-		p.n.pending--
-		if st == Canceled {
-			p.n.canceled++
-		} else {
-			p.n.failed++
-		}
-		p.roomLocked()
+	p.forgetLocked(c.flags.And(^uint32(flagAccepted))&flagAccepted != 0, st)
+	p.mu.Unlock()
+}
+
+// forgetLocked counts a pending task that ended without running, in state st, if
+// counted says the pool still counted it as pending. The future's canceler and the
+// worker that finds it in the queue both call it, and whichever clears the future's
+// accepted flag first counts it.
+func (p *pool) forgetLocked(counted bool, st State) {
+	if !counted {
+		return
 	}
-	p.unlock()
+	p.n.pending--
+	if st == Canceled {
+		p.n.canceled++
+	} else {
+		p.n.failed++
+	}
+	p.roomLocked()
 }
 
 // canceledAtSubmit counts a submission whose context had already ended.

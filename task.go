@@ -18,6 +18,10 @@ type task interface {
 	// disown undoes accept, under the pool's lock, for a task the pool is about to
 	// discard and counts itself; false means it is no longer pending.
 	disown() bool
+	// forget is called, under the pool's lock, for a queued task that claim found
+	// done: it clears the accepted mark and reports whether it was still set (the pool
+	// still counts the task as pending) and the state the task ended in.
+	forget() (counted bool, st State)
 	// run runs a claimed task on w and completes it. Before completing it, run calls
 	// w's pool's release, so that the worker counts as idle before anyone can see the
 	// task done; it returns what release returned.
@@ -106,6 +110,10 @@ func (f *Future[T]) disown() bool {
 	}
 	f.flags.And(^uint32(flagAccepted))
 	return true
+}
+
+func (f *Future[T]) forget() (bool, State) {
+	return f.flags.And(^uint32(flagAccepted))&flagAccepted != 0, f.loadState()
 }
 
 func (f *Future[T]) drop(err error, cancel bool) {
@@ -223,6 +231,7 @@ type goTask func(context.Context)
 func (g goTask) claim() bool           { return true }
 func (g goTask) accept() bool          { return true }
 func (g goTask) disown() bool          { return true }
+func (g goTask) forget() (bool, State) { return false, Finished } // never canceled
 func (g goTask) drop(error, bool)      {}
 func (g goTask) interrupt(cause error) {}
 func (g goTask) expired() error        { return nil }
