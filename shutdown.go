@@ -131,7 +131,7 @@ func (p *pool) stopNow() {
 	p.mu.Lock()
 	p.closeRingLocked() // cancel what it holds too
 	queued := p.drainLocked(true)
-	idle, _ := p.shutdownLocked() // no hand-offs: nothing is queued
+	idle, hs := p.shutdownLocked() // nothing is queued, so hs is empty
 	var running []task
 	for w := range p.all {
 		if w.cur != nil {
@@ -139,6 +139,7 @@ func (p *pool) stopNow() {
 		}
 	}
 	p.unlock()
+	deliver(hs)
 	for _, w := range idle {
 		w.wake <- nil
 	}
