@@ -19,7 +19,10 @@ import (
 // leaves nothing behind: no goroutine, and no registration on the futures.
 //
 // To iterate over futures of different result types, instantiate it with
-// [Awaitable]. AsCompleted costs O(len(fs)) time and allocations in all.
+// [Awaitable]. AsCompleted costs O(len(fs)) time and allocations in all: on the
+// 2-core machine of BENCHMARKS.md, submitting 10,000 or 100,000 futures and iterating
+// over them as they complete costs 330–370 ns per future in all, the same at both
+// sizes.
 func AsCompleted[F Awaitable](ctx context.Context, fs ...F) iter.Seq2[F, error] {
 	return func(yield func(F, error) bool) {
 		var zero F
