@@ -2,6 +2,7 @@ package futures_test
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,4 +193,30 @@ func TestRingBacklogNeverBlocks(t *testing.T) {
 	}
 	g.open()
 	awaitAll(t, &ran, "backlog")
+}
+
+// TestFloodLetsWorkersRun floods an executor from a goroutine that never blocks, on a
+// single processor: the submission that finds a deep backlog yields, so the worker runs
+// tasks while the flood goes on. (Without the yield the submitter would keep the only
+// processor until the scheduler preempts it, some 10 ms later, and nothing would have
+// run by the end of this loop.)
+func TestFloodLetsWorkersRun(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ex := newExecutor(t, futures.WithMaxWorkers(1))
+	var ran atomic.Int64
+	const n = 2000
+	for range n {
+		if err := ex.Go(func(context.Context) { ran.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ran.Load(); got == 0 {
+		t.Errorf("no task ran during a flood of %d on one processor; want the submitter to yield behind a deep backlog", n)
+	}
+	if err := ex.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ran.Load(); got != n {
+		t.Errorf("%d tasks ran; want %d", got, n)
+	}
 }
