@@ -11,14 +11,15 @@ import (
 // error, and everything that waits on it. Every Future[T] embeds one, so the executor,
 // Wait and AsCompleted handle futures of any type through it.
 type core struct {
-	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu
+	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu or by complete
 
-	// flags holds flagAccepted (written under the owner's mu) and flagCallbacks (set under
-	// mu). It is atomic so that a worker can tell without a lock whether the future
-	// has callbacks; it costs no space, filling the padding before mu.
+	// flags holds flagAccepted (written under the owner's mu), flagCallbacks and
+	// flagWaiters (set under mu). It is atomic so that a worker can tell without a lock
+	// whether the future has callbacks or waiters; it costs no space, filling the
+	// padding before mu.
 	flags atomic.Uint32
 
-	mu   sync.Mutex    // guards wake and ext, and serializes the terminal transition
+	mu   sync.Mutex    // guards wake and ext, and serializes terminate (complete takes it only when something waits)
 	wake chan struct{} // the wake-up channel of the first blocked Result, or nil
 	ext  *extra        // more waiters, the Done channel and the callbacks; nil until needed
 
@@ -69,6 +70,7 @@ func (c *core) owner() *pool {
 const (
 	flagAccepted  = 1 << iota // the owner counts the future among its pending tasks
 	flagCallbacks             // callbacks are registered
+	flagWaiters               // something was registered that completion must notify (see complete)
 )
 
 // extra holds what only some futures need, so that the common future stays small.
@@ -87,7 +89,20 @@ var closedChan = func() chan struct{} {
 	return c
 }()
 
-func (c *core) loadState() State { return State(c.state.Load()) }
+// settling marks, in the state word, a pending future that terminate is moving to
+// the terminal state it is or'ed with: claim fails on it, and everyone else sees the
+// future pending until terminate stores the terminal state, having stored the outcome.
+const settling = 1 << 7
+
+func (c *core) loadState() State {
+	if s := c.state.Load(); s&settling == 0 {
+		return State(s)
+	}
+	return Pending
+}
+
+// endState returns the state c is in or is moving to (see settling).
+func (c *core) endState() State { return State(c.state.Load() &^ settling) }
 
 func (c *core) extLocked() *extra {
 	if c.ext == nil {
@@ -98,6 +113,39 @@ func (c *core) extLocked() *extra {
 
 // claim moves a pending future to Running. It fails if the future was canceled.
 func (c *core) claim() bool { return c.state.CompareAndSwap(uint32(Pending), uint32(Running)) }
+
+// complete finishes c, which the calling goroutine claimed and ran, with err; the
+// caller has stored the result value. A future that nothing waits on or watches
+// completes without its lock, with one compare-and-swap: whatever registers on a
+// future sets flagWaiters before it looks at the state (see openLocked), and complete
+// looks at the flag after its swap, so one of the two always sees the other. When the
+// flag is set, complete takes the lock to collect what it must notify, as terminate
+// does. Nothing else finishes a running future that a worker runs.
+func (c *core) complete(err error) {
+	c.fail = boxError(err)
+	if !c.state.CompareAndSwap(uint32(Running), uint32(Finished)) {
+		panic("futures: internal error: complete on a future that is not running")
+	}
+	var wake chan struct{}
+	var ext *extra
+	if c.flags.Load()&flagWaiters != 0 {
+		c.mu.Lock()
+		wake, ext = c.wake, c.ext
+		c.wake = nil
+		c.mu.Unlock()
+	}
+	if c.link != nil {
+		c.link.release()
+	}
+	c.notify(wake, ext)
+}
+
+// openLocked marks c as waited on and reports whether it is not done yet; called with
+// c.mu held, before registering anything that c's completion must notify.
+func (c *core) openLocked() bool {
+	c.flags.Or(flagWaiters)
+	return !c.loadState().Done()
+}
 
 // terminate moves c to the terminal state st with error err, calling set under the lock
 // to store the result value. It reports false, changing nothing, if c was already
@@ -110,19 +158,26 @@ func (c *core) terminate(st State, err error, set func()) bool {
 			c.mu.Unlock()
 			return false
 		}
-		// The outcome is stored before the state that publishes it. No reader looks
-		// at it before the state is terminal, and only this locked code makes it so.
-		if set != nil {
-			set()
+		if from == Running {
+			// Only abort and a promise end a running future here, and nothing
+			// else writes its outcome: a worker's task ends through complete.
+			break
 		}
-		c.fail = boxError(err)
-		// Only claim changes the state without the lock; if a worker took the task
-		// since our load, look again.
-		if c.state.CompareAndSwap(uint32(from), uint32(st)) {
+		// Pending: claim changes the state without the lock. Mark the future as
+		// settling first, so that no worker claims it while the outcome is stored;
+		// if one took it since our load, look again.
+		if c.state.CompareAndSwap(uint32(Pending), uint32(st)|settling) {
 			break
 		}
 		from = c.loadState()
 	}
+	// The outcome is stored before the state that publishes it. No reader looks at
+	// it before the state is terminal.
+	if set != nil {
+		set()
+	}
+	c.fail = boxError(err)
+	c.state.Store(uint32(st))
 	wake, ext := c.wake, c.ext
 	c.wake = nil
 	// Counted before the lock is released, so that a Cancel or a shutdown that finds
@@ -185,7 +240,7 @@ func (c *core) wait(ctx context.Context) error {
 	}
 	ch := c.getWake()
 	c.mu.Lock()
-	if c.loadState().Done() {
+	if !c.openLocked() {
 		c.mu.Unlock()
 		c.putWake(ch)
 		return nil
@@ -268,7 +323,7 @@ func (c *core) doneChan() <-chan struct{} {
 	if c.ext != nil && c.ext.done != nil {
 		return c.ext.done
 	}
-	if c.loadState().Done() {
+	if !c.openLocked() {
 		return closedChan
 	}
 	ext := c.extLocked()
@@ -282,7 +337,7 @@ func (c *core) hasCallbacks() bool { return c.flags.Load()&flagCallbacks != 0 }
 // addCallback runs cb at once if c is done, else when it becomes done.
 func (c *core) addCallback(cb func()) {
 	c.mu.Lock()
-	if !c.loadState().Done() {
+	if c.openLocked() {
 		ext := c.extLocked()
 		ext.callbacks = append(ext.callbacks, cb)
 		c.flags.Or(flagCallbacks)

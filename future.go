@@ -151,6 +151,13 @@ func (f *Future[T]) finish(v T, err error) bool {
 	return f.terminate(Finished, err, func() { f.val = v })
 }
 
+// complete finishes the future that the calling goroutine claimed and ran (see
+// core.complete).
+func (f *Future[T]) complete(v T, err error) {
+	f.val = v
+	f.core.complete(err)
+}
+
 // abort finishes a future whose task will never run, with err.
 func (f *Future[T]) abort(err error) { f.terminate(Finished, err, nil) }
 

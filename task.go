@@ -113,7 +113,7 @@ func (f *Future[T]) disown() bool {
 }
 
 func (f *Future[T]) forget() (bool, State) {
-	return f.flags.And(^uint32(flagAccepted))&flagAccepted != 0, f.loadState()
+	return f.flags.And(^uint32(flagAccepted))&flagAccepted != 0, f.endState()
 }
 
 func (f *Future[T]) drop(err error, cancel bool) {
@@ -164,7 +164,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			pe := newPanicError(r, r == nil)
 			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
 			next, exit = p.release(w, o)
-			f.finish(*new(T), pe)
+			f.complete(*new(T), pe)
 			p.afterTask(w, o)
 		case !released: // a callback called Goexit before the release
 			next, exit = p.release(w, o)
@@ -176,7 +176,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	if f.hasCallbacks() {
 		// Run the callbacks while the worker still counts as busy, so that a callback
 		// that submits work and waits for it gets another worker, not this one.
-		f.finish(v, err)
+		f.complete(v, err)
 		next, exit = p.release(w, o)
 		released = true
 	} else {
@@ -185,7 +185,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 		// loop uses exactly one.
 		next, exit = p.release(w, o)
 		released = true
-		f.finish(v, err)
+		f.complete(v, err)
 	}
 	p.afterTask(w, o)
 	return next, exit
@@ -213,7 +213,7 @@ func (f *Future[T]) runInlineCall(p *pool, fn func(context.Context) (T, error)) 
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			p.inlineDone(outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)})
-			f.finish(*new(T), pe)
+			f.complete(*new(T), pe)
 			if r == nil {
 				return // Goexit goes on
 			}
@@ -222,7 +222,7 @@ func (f *Future[T]) runInlineCall(p *pool, fn func(context.Context) (T, error)) 
 	v, err := fn(ctx)
 	returned = true
 	p.inlineDone(outcome{ran: true, err: err, runTime: p.since(start)})
-	f.finish(v, err)
+	f.complete(v, err)
 }
 
 // goTask is a fire-and-forget task from Executor.Go.

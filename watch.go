@@ -52,7 +52,7 @@ func (w *watcher) take(buf []int) []int {
 func (c *core) watch(w *watcher, i int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loadState().Done() {
+	if !c.openLocked() {
 		return false
 	}
 	ext := c.extLocked()
