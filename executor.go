@@ -122,9 +122,9 @@ func (e *Executor) Workers() int {
 // Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap. On the 2-core machine of BENCHMARKS.md, a million empty
-// tasks cost 55–60 ns each from New to the end of Shutdown, 1.6–1.9 times a bare
+// tasks cost 53–61 ns each from New to the end of Shutdown, 1.6–1.8 times a bare
 // buffered channel feeding the same two workers, and level with pond; from eight
-// submitters at once, 60 ns, 1.6 times the channel.
+// submitters at once, 61–65 ns, 1.6–1.7 times the channel.
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")
