@@ -602,11 +602,7 @@ func TestControlsFullPolicyString(t *testing.T) {
 // (context.AfterFunc), and Stats after Shutdown must already count every one of them.
 func TestStatsFinalAfterShutdown(t *testing.T) {
 	for round := range 200 {
-		ex := newExecutor(t, futures.WithMaxWorkers(1))
-		g := make(gate)
-		started := make(chan struct{})
-		futures.Submit(context.Background(), ex, blocker(g, started))
-		<-started
+		ex, g := busyExecutor(t)
 		const n = 20
 		cancels := make([]context.CancelFunc, n)
 		for i := range n {

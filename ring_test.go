@@ -14,6 +14,18 @@ import (
 // These tests aim at the lock-free submission path (ring.go): submissions made while
 // every worker is busy go through a ring without the executor's lock.
 
+// busyExecutor returns an executor with one worker, busy with a task that waits for
+// the gate it also returns: whatever is submitted next is queued.
+func busyExecutor(t *testing.T) (*futures.Executor, gate) {
+	t.Helper()
+	ex := newExecutor(t, futures.WithMaxWorkers(1))
+	g := make(gate)
+	started := make(chan struct{})
+	futures.Submit(context.Background(), ex, blocker(g, started))
+	<-started
+	return ex, g
+}
+
 // awaitAll waits for wg, failing the test if that takes more than a generous bound:
 // a task stranded in the ring would otherwise hang the test.
 func awaitAll(t *testing.T, wg *sync.WaitGroup, what string) {
@@ -64,11 +76,7 @@ func TestRingWorkersIdleAndBusy(t *testing.T) {
 // the ring counts as canceled.
 func TestRingQueuedStats(t *testing.T) {
 	ctx := context.Background()
-	ex := newExecutor(t, futures.WithMaxWorkers(1))
-	g := make(gate)
-	started := make(chan struct{})
-	futures.Submit(ctx, ex, blocker(g, started))
-	<-started
+	ex, g := busyExecutor(t)
 	// The only worker is busy: these go through the ring, and some past it.
 	const n = 1000
 	var order []int
@@ -175,11 +183,7 @@ func TestRingShutdownRace(t *testing.T) {
 // submission returns (a submitter facing a deep backlog yields the processor, but
 // never waits for room), and every task then runs.
 func TestRingBacklogNeverBlocks(t *testing.T) {
-	ex := newExecutor(t, futures.WithMaxWorkers(1))
-	g := make(gate)
-	started := make(chan struct{})
-	futures.Submit(context.Background(), ex, blocker(g, started))
-	<-started
+	ex, g := busyExecutor(t)
 	const n = 20000
 	var ran sync.WaitGroup
 	ran.Add(n)
