@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -42,19 +43,13 @@ var fire = map[string]func(w, n, s int, t fireTask) error{
 		return err
 	},
 	"futures": func(w, n, s int, t fireTask) error {
-		ex, err := futures.New(futures.WithMaxWorkers(w))
-		if err != nil {
-			return err
-		}
-		err = submitFrom(s, n, func(k int) error {
-			for range k {
-				if err := ex.Go(t.ctx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return firstErr(err, ex.Shutdown(context.Background()))
+		return fireFutures(w, n, s, t)
+	},
+	// futures with a queue bounded like the floor's channel, whose submitters wait
+	// for room: not part of the main table (the default queue is unbounded, as
+	// Python's is), but its own column, to show what the default costs.
+	"futures-q1024": func(w, n, s int, t fireTask) error {
+		return fireFutures(w, n, s, t, futures.WithQueueSize(1024, futures.Block))
 	},
 	"goroutine": func(w, n, s int, t fireTask) error {
 		var wg sync.WaitGroup
@@ -144,8 +139,28 @@ func countTask(c *counter) fireTask {
 
 // benchFire benchmarks fire-and-forget batches of n tasks made by mk for every
 // library, with pool size w and s submitters.
-func benchFire(b *testing.B, w, n, s int, mk func(c *counter) fireTask, check func(c *counter, n int) error) {
-	for _, lib := range libs {
+// fireFutures runs the fire workload on a futures executor made with opts.
+func fireFutures(w, n, s int, t fireTask, opts ...futures.Option) error {
+	ex, err := futures.New(append([]futures.Option{futures.WithMaxWorkers(w)}, opts...)...)
+	if err != nil {
+		return err
+	}
+	err = submitFrom(s, n, func(k int) error {
+		for range k {
+			if err := ex.Go(t.ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return firstErr(err, ex.Shutdown(context.Background()))
+}
+
+// boundedLibs are the extra libraries of A and E: futures with a bounded queue.
+var boundedLibs = []string{"futures-q1024"}
+
+func benchFire(b *testing.B, w, n, s int, mk func(c *counter) fireTask, check func(c *counter, n int) error, extra ...string) {
+	for _, lib := range append(slices.Clip(libs), extra...) {
 		run := fire[lib]
 		b.Run(fmt.Sprintf("lib=%s/w=%d", lib, w), func(b *testing.B) {
 			measure(b, n, n/10, "ns/task", func(b *testing.B, n int) error {
@@ -166,7 +181,7 @@ func checkAll(c *counter, n int) error { return checkCount("batch", c, n) }
 func BenchmarkA(b *testing.B) {
 	n := work.Scale(work.TasksA)
 	for _, w := range []int{procs(), 64} {
-		benchFire(b, w, n, 1, countTask, checkAll)
+		benchFire(b, w, n, 1, countTask, checkAll, boundedLibs...)
 	}
 }
 
@@ -227,5 +242,5 @@ func BenchmarkD(b *testing.B) {
 // GOMAXPROCS. Submit-path contention.
 func BenchmarkE(b *testing.B) {
 	n := work.Scale(work.TasksE)
-	benchFire(b, procs(), n, work.Submitters, countTask, checkAll)
+	benchFire(b, procs(), n, work.Submitters, countTask, checkAll, boundedLibs...)
 }
