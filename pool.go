@@ -173,10 +173,8 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	// A task handed to a worker is claimed here, under the lock, so that it is
 	// counted running at once, and it runs even if its context ends before the
 	// worker gets to it (it then sees its context ended).
-	if n := len(p.idle); n > 0 {
-		w := p.idle[n-1]
-		p.idle[n-1] = nil
-		p.idle = p.idle[:n-1]
+	if len(p.idle) > 0 {
+		w := p.popIdleLocked()
 		p.startedLocked(w, t, 0)
 		p.unlock()
 		w.wake <- t // never blocks: an idle worker's channel is empty
@@ -301,6 +299,16 @@ func (p *pool) nextLocked(w *worker) (task, bool) {
 	}
 	p.idle = append(p.idle, w)
 	return nil, false
+}
+
+// popIdleLocked takes the most recently idle worker off the idle list; there must be
+// one.
+func (p *pool) popIdleLocked() *worker {
+	n := len(p.idle)
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	return w
 }
 
 // newWorkerLocked accounts for a new worker.

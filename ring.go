@@ -213,10 +213,7 @@ func (p *pool) handIdleLocked() []handoff {
 		if t == nil {
 			break
 		}
-		n := len(p.idle)
-		w := p.idle[n-1]
-		p.idle[n-1] = nil
-		p.idle = p.idle[:n-1]
+		w := p.popIdleLocked()
 		p.startedLocked(w, t, at)
 		hs = append(hs, handoff{w: w, t: t})
 	}
@@ -235,12 +232,13 @@ func deliver(hs []handoff) {
 }
 
 // closeRingLocked closes the ring and moves every task submitted through it to the
-// queue, so that shutdown and breakage deal with them like any queued task.
+// queue, so that shutdown and breakage deal with them like any queued task. The
+// caller sets shutdown or broken, so its unlock stores fast false; until then a
+// submitter that still sees it true finds the ring closed and takes the lock.
 func (p *pool) closeRingLocked() {
 	if p.ring == nil {
 		return
 	}
 	p.ring.close()
 	p.absorbLocked(true)
-	p.fast.Store(false)
 }
