@@ -46,8 +46,9 @@ var fire = map[string]func(w, n, s int, t fireTask) error{
 		return fireFutures(w, n, s, t)
 	},
 	// futures with a queue bounded like the floor's channel, whose submitters wait
-	// for room: not part of the main table (the default queue is unbounded, as
-	// Python's is), but its own column, to show what the default costs.
+	// for room. Only A and E run it, and benchtable leaves it out of the table (the
+	// default queue is unbounded, as Python's is); BENCHMARKS.md quotes it to show
+	// what the default costs.
 	"futures-q1024": func(w, n, s int, t fireTask) error {
 		return fireFutures(w, n, s, t, futures.WithQueueSize(1024, futures.Block))
 	},
@@ -137,8 +138,6 @@ func countTask(c *counter) fireTask {
 	}
 }
 
-// benchFire benchmarks fire-and-forget batches of n tasks made by mk for every
-// library, with pool size w and s submitters.
 // fireFutures runs the fire workload on a futures executor made with opts.
 func fireFutures(w, n, s int, t fireTask, opts ...futures.Option) error {
 	ex, err := futures.New(append([]futures.Option{futures.WithMaxWorkers(w)}, opts...)...)
@@ -159,6 +158,8 @@ func fireFutures(w, n, s int, t fireTask, opts ...futures.Option) error {
 // boundedLibs are the extra libraries of A and E: futures with a bounded queue.
 var boundedLibs = []string{"futures-q1024"}
 
+// benchFire benchmarks fire-and-forget batches of n tasks made by mk for every
+// library, and for the extra ones, with pool size w and s submitters.
 func benchFire(b *testing.B, w, n, s int, mk func(c *counter) fireTask, check func(c *counter, n int) error, extra ...string) {
 	for _, lib := range append(slices.Clip(libs), extra...) {
 		run := fire[lib]
