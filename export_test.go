@@ -14,3 +14,14 @@ func WatcherCount[T any](f *Future[T]) int {
 	}
 	return n
 }
+
+// FastTaken returns how many tasks the workers of e have taken from the submission
+// ring without the executor's lock, so that tests can check they took that path.
+func FastTaken(e *Executor) uint64 {
+	p := e.p
+	p.mu.Lock()
+	p.quiesceLocked()
+	n := p.fastTaken
+	p.unlock()
+	return n
+}

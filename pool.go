@@ -35,8 +35,9 @@ type pool struct {
 	// The lock-free submission path (see ring.go), on a cache line of its own: read by
 	// every submission, written rarely.
 	_    [64]byte
-	fast atomic.Bool // submitters may use ring; stored under mu, by unlock
-	ring *ring       // set under mu before fast is first stored true; nil until then
+	fast atomic.Bool   // submitters may use ring; stored under mu, by unlock
+	deep atomic.Uint64 // a backlog beyond which submitters yield: backlogPerWorker per worker; stored by unlock
+	ring *ring         // set under mu before fast is first stored true; nil until then
 	_    [64]byte
 
 	mu         sync.Mutex   // guards the fields below
@@ -54,6 +55,8 @@ type pool struct {
 	broken     error // non-nil once an initializer failed; matches ErrBroken
 	doomed     []doomed
 	n          counts
+	gateOpen   bool   // the ring's gate is open: workers take from it without the lock
+	fastTaken  uint64 // tasks workers took through the gate and whose counts are folded into n
 }
 
 // doomed is a pending task whose context ended, taken off the queue to be canceled.
@@ -102,9 +105,9 @@ func (p *pool) now() int64 {
 func (p *pool) limitLocked() int { return p.maxWorkers + p.blocked }
 
 // backlogPerWorker is how many pending tasks per worker make a backlog deep: a
-// submission that queues behind a deep backlog yields the processor once
-// (runtime.Gosched), so that a goroutine flooding the executor lets the workers run
-// instead of growing the queue for as long as the scheduler lets it. It never waits
+// submission that queues behind a deep backlog, in the queue or in the ring, yields the
+// processor once (runtime.Gosched), so that a goroutine flooding the executor lets the
+// workers run instead of growing the queue for as long as the scheduler lets it. It never waits
 // for room: the queue stays unbounded, as Python's is (WithQueueSize bounds it). On a
 // 2-core machine this halves the cost of a flood of a million empty tasks, which
 // otherwise piles up hundreds of thousands of tasks for the collector to scan (see
@@ -117,14 +120,19 @@ const backlogPerWorker = 256
 // limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
 // error only if t was refused. ctx bounds the wait of the Block policy.
 func (p *pool) submit(ctx context.Context, t task) error {
-	if p.fast.Load() && p.ring.push(t, p.now()) {
-		if !p.fast.Load() {
-			// A worker went idle, or may start, since the first look: let unlock
-			// settle the ring, in case that worker looked at it before we published.
-			p.mu.Lock()
-			p.unlock()
+	if p.fast.Load() {
+		if pos, ok := p.ring.push(t, p.now()); ok {
+			if !p.fast.Load() {
+				// A worker went idle, or may start, since the first look: let unlock
+				// settle the ring, in case that worker looked at it before we
+				// published.
+				p.mu.Lock()
+				p.unlock()
+			} else if p.ring.backlog(pos) > p.deep.Load() {
+				runtime.Gosched()
+			}
+			return nil
 		}
-		return nil
 	}
 	p.mu.Lock()
 	// Tasks published to the ring are older than this one: queue them first.
@@ -224,9 +232,12 @@ func (p *pool) startedLocked(w *worker, t task, at int64) {
 	p.n.started++
 	p.n.running++
 	if at != 0 {
-		p.n.queueWait += time.Duration(p.now() - at)
+		p.n.queueWait += p.waited(at)
 	}
 }
+
+// waited returns the time since at, a queue timestamp.
+func (p *pool) waited(at int64) time.Duration { return time.Duration(p.now() - at) }
 
 // popLocked returns the oldest pending task, claimed, and its queue time; it skips
 // (and forgets) canceled ones. A task whose context has ended is not started: it goes
@@ -272,9 +283,20 @@ type outcome struct {
 // completed. It counts the task's outcome and returns the worker's next task
 // (claimed), or nil and false to have it park as idle, or nil and true to have it exit.
 func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
+	next, counted := p.releaseFast(w, o)
+	if next != nil {
+		w.carry, w.carryExit = next, false
+		return next, false
+	}
 	p.mu.Lock()
 	w.cur = nil
-	p.countLocked(o)
+	p.foldLocked(w)
+	if !counted {
+		p.countLocked(o)
+	}
+	if w.held != nil {
+		p.heldLocked(w)
+	}
 	next, exit = p.nextLocked(w)
 	// Set before unlock, which may cancel doomed futures, whose callbacks may call
 	// runtime.Goexit: the goroutine that replaces this one starts from carry.
@@ -329,6 +351,7 @@ func (p *pool) newWorkerLocked() *worker {
 func (p *pool) exited(w *worker) {
 	p.mu.Lock()
 	p.live--
+	p.foldLocked(w)
 	delete(p.all, w)
 	if p.shutdown && p.live == 0 {
 		close(p.finished)

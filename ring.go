@@ -5,38 +5,53 @@ import (
 	"sync/atomic"
 )
 
-// ring is the executor's submission inbox: a bounded queue that submitters fill
-// without taking the executor's lock, and that whoever holds the lock empties into the
-// queue proper. Submissions use it only while nothing else is to be done with them:
-// the queue is unbounded, the executor runs, no worker is idle and none may start (see
-// pool.submit and pool.unlock). That is the steady state of a busy executor, where the
-// lock would otherwise be taken by every submitter and every worker for every task.
+// ring is the executor's lock-free queue: the tasks submitted while every worker is
+// busy. Submitters fill it without taking the executor's lock, and workers take from it
+// without the lock too (see takeFast); whoever holds the lock may also move its tasks
+// to the queue proper. Submissions use it only while nothing else is to be done with
+// them: the queue is unbounded, the executor runs, no worker is idle and none may start
+// (see pool.submit and pool.unlock). That is the steady state of a busy executor, where
+// the lock would otherwise be taken by every submitter and every worker for every task.
 //
-// It is a multi-producer ring in the manner of Dmitry Vyukov's bounded queue: each
-// slot has a sequence number that says whose turn it is. A producer claims a position
-// by advancing tail with a compare-and-swap, fills the slot, then publishes it by
-// storing the slot's sequence. The one consumer at a time holds the pool's mutex, so
-// head needs no atomics. Once closed (shutdown or a broken executor), the ring refuses
-// every push; closing waits for the positions already claimed to be published, so no
-// accepted task is stranded.
+// It is a multi-producer, multi-consumer ring in the manner of Dmitry Vyukov's bounded
+// queue: each slot has a sequence number that says whose turn it is. A producer claims
+// a position by advancing tail with a compare-and-swap, fills the slot, then publishes
+// it by storing the slot's sequence; a consumer claims a published position by
+// advancing head the same way. Once closed (shutdown or a broken executor), the ring
+// refuses every push; closing waits for the positions already claimed to be published,
+// so no accepted task is stranded.
 //
-// Cost: a push is one compare-and-swap on tail and two stores; a take is two loads and
-// a store, under the lock. The ring is 8 KiB, allocated the first time an executor is
-// busy enough to use it.
+// The gate is a bit of head that shuts out the consumers that do not hold the lock:
+// their compare-and-swap fails while it is set, so that the lock's holder, which
+// ignores it, sees every position taken before it set the gate and none after. The
+// lock's holder sets it before moving tasks to the queue (tasks then start in the order
+// they were submitted) and whenever it needs a consistent view of the workers (see
+// pool.quiesceLocked); unlock opens it again when workers may take from the ring.
+//
+// Cost: a push or a take is one compare-and-swap and two stores. The ring is 32 KiB,
+// allocated the first time an executor is busy enough to use it.
 type ring struct {
 	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
-	_    [56]byte      // tail is written by submitters, head by the lock's holder
-	head uint64        // next position to take; guarded by the pool's mutex
+	_    [56]byte      // tail is written by submitters, head by workers
+	head atomic.Uint64 // next position to take; ringGated is set while the gate is shut
 	_    [56]byte
-	slot [ringSize]ringSlot
+	// lockedTakes counts the positions taken by the lock's holder; the rest of head
+	// was taken by workers through takeFast. Guarded by the pool's mutex.
+	lockedTakes uint64
+	_           [56]byte
+	slot        [ringSize]ringSlot
 }
 
 // ringSize is the ring's capacity. Once it is full, submitters take the lock and move
-// its tasks to the queue, so it also sets how many submissions share one lock taking.
-const ringSize = 256
+// its tasks to the queue.
+const ringSize = 1024
 
-// ringClosed is the bit of ring.tail that marks the ring closed.
-const ringClosed = 1 << 63
+// ringClosed is the bit of ring.tail that marks the ring closed; ringGated the bit of
+// ring.head that shuts the gate.
+const (
+	ringClosed = 1 << 63
+	ringGated  = 1 << 63
+)
 
 type ringSlot struct {
 	seq atomic.Uint64 // pos: free for position pos; pos+1: holds the task of position pos
@@ -49,16 +64,17 @@ func newRing() *ring {
 	for i := range r.slot {
 		r.slot[i].seq.Store(uint64(i))
 	}
+	r.head.Store(ringGated) // unlock opens it
 	return r
 }
 
-// push adds t, queued at time at, and reports whether it did: false means the ring is
-// full or closed, and the caller must take the lock.
-func (r *ring) push(t task, at int64) bool {
+// push adds t, queued at time at, and reports whether it did, and the position it
+// took: false means the ring is full or closed, and the caller must take the lock.
+func (r *ring) push(t task, at int64) (uint64, bool) {
 	for {
 		pos := r.tail.Load()
 		if pos&ringClosed != 0 {
-			return false
+			return 0, false
 		}
 		s := &r.slot[pos%ringSize]
 		seq := s.seq.Load()
@@ -66,34 +82,70 @@ func (r *ring) push(t task, at int64) bool {
 			if r.tail.CompareAndSwap(pos, pos+1) {
 				s.t, s.at = t, at
 				s.seq.Store(pos + 1) // publish
-				return true
+				return pos, true
 			}
 			continue // another submitter claimed pos
 		}
 		if seq < pos {
-			return false // full: the slot still holds the task of a lap ago
+			return 0, false // full: the slot still holds the task of a lap ago
 		}
 		// The slot was freed for a later lap, so tail has moved on: look again.
 	}
 }
 
-// ready reports whether the next task is published. The caller holds the pool's mutex.
-func (r *ring) ready() bool {
-	return r.slot[r.head%ringSize].seq.Load() == r.head+1
+// backlog returns how many positions are claimed and not yet taken, given a position
+// pushed just now.
+func (r *ring) backlog(pos uint64) uint64 {
+	h := r.head.Load() &^ ringGated
+	if pos < h {
+		return 0
+	}
+	return pos - h
 }
 
-// take removes and returns the next task if it is published. The caller holds the
-// pool's mutex.
+// ready reports whether the next task is published. The caller holds the pool's mutex.
+func (r *ring) ready() bool {
+	h := r.head.Load() &^ ringGated
+	return r.slot[h%ringSize].seq.Load() == h+1
+}
+
+// take removes and returns the next task if it is published, whether the gate is
+// shut or not. The caller holds the pool's mutex.
 func (r *ring) take() (t task, at int64, ok bool) {
-	s := &r.slot[r.head%ringSize]
-	if s.seq.Load() != r.head+1 {
-		return nil, 0, false
+	t, at, ok = r.claim(false)
+	if ok {
+		r.lockedTakes++
 	}
-	t, at = s.t, s.at
-	s.t = nil // the ring keeps no reference to a task it has handed out
-	s.seq.Store(r.head + ringSize)
-	r.head++
-	return t, at, true
+	return t, at, ok
+}
+
+// takeFast removes and returns the next task if it is published and the gate is open.
+// It needs no lock.
+func (r *ring) takeFast() (task, int64, bool) { return r.claim(true) }
+
+func (r *ring) claim(gated bool) (task, int64, bool) {
+	for {
+		h := r.head.Load()
+		if gated && h&ringGated != 0 {
+			return nil, 0, false
+		}
+		pos := h &^ ringGated
+		s := &r.slot[pos%ringSize]
+		seq := s.seq.Load()
+		if seq == pos+1 {
+			if !r.head.CompareAndSwap(h, h+1) {
+				continue // taken by another consumer, or the gate moved
+			}
+			t, at := s.t, s.at
+			s.t = nil // the ring keeps no reference to a task it has handed out
+			s.seq.Store(pos + ringSize)
+			return t, at, true
+		}
+		if seq < pos+1 {
+			return nil, 0, false // empty, or the next position is not yet published
+		}
+		// Another consumer took pos since we loaded head: look again.
+	}
 }
 
 // close refuses all further pushes. The caller holds the pool's mutex and then
@@ -114,8 +166,9 @@ func (p *pool) absorbLocked(wait bool) {
 	if r == nil {
 		return
 	}
+	p.gateLocked()
 	end := r.tail.Load() &^ ringClosed
-	for r.head < end {
+	for r.head.Load()&^ringGated < end {
 		t, at, ok := p.takeLocked()
 		if !ok {
 			if !wait {
@@ -165,11 +218,22 @@ func (p *pool) ringOpenLocked() bool {
 // a worker idles.
 func (p *pool) unlock() {
 	open := p.ringOpenLocked()
+	if d := uint64(backlogPerWorker * p.workers); open && d != p.deep.Load() {
+		p.deep.Store(d)
+	}
 	if open != p.fast.Load() {
 		if open && p.ring == nil {
 			p.ring = newRing()
 		}
 		p.fast.Store(open)
+	}
+	if gate := p.gateOpenLocked(open); gate != p.gateOpen {
+		if gate {
+			p.ring.head.And(^uint64(ringGated))
+			p.gateOpen = true
+		} else {
+			p.gateLocked()
+		}
 	}
 	var hs []handoff
 	if !open && p.ring != nil && p.ring.ready() {
@@ -240,5 +304,6 @@ func (p *pool) closeRingLocked() {
 		return
 	}
 	p.ring.close()
+	p.quiesceLocked()
 	p.absorbLocked(true)
 }

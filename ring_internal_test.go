@@ -3,8 +3,12 @@ package futures
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
+
+// ok returns the second of two results.
+func ok[T any](_ T, ok bool) bool { return ok }
 
 // TestRingPushTake fills the ring, checks that it refuses when full, and that tasks
 // come out in order across several laps.
@@ -12,7 +16,7 @@ func TestRingPushTake(t *testing.T) {
 	r := newRing()
 	next, want := int64(0), int64(0)
 	for lap := 0; lap < 5; lap++ {
-		for r.push(goTask(nil), next) {
+		for ok(r.push(goTask(nil), next)) {
 			next++
 		}
 		if next-want != ringSize {
@@ -23,7 +27,7 @@ func TestRingPushTake(t *testing.T) {
 			if !ok || at != want {
 				t.Fatalf("lap %d: take() = %d, %v; want %d, true", lap, at, ok, want)
 			}
-			if s := &r.slot[(r.head-1)%ringSize]; s.t != nil {
+			if s := &r.slot[(r.head.Load()-1)%ringSize]; s.t != nil {
 				t.Fatalf("lap %d: a taken slot still holds its task", lap)
 			}
 			want++
@@ -47,11 +51,11 @@ func TestRingPushTake(t *testing.T) {
 // TestRingClose checks that a closed ring refuses pushes and keeps what it holds.
 func TestRingClose(t *testing.T) {
 	r := newRing()
-	if !r.push(goTask(nil), 1) {
+	if !ok(r.push(goTask(nil), 1)) {
 		t.Fatal("push on an empty ring failed")
 	}
 	r.close()
-	if r.push(goTask(nil), 2) {
+	if ok(r.push(goTask(nil), 2)) {
 		t.Fatal("push on a closed ring succeeded")
 	}
 	if _, at, ok := r.take(); !ok || at != 1 {
@@ -73,7 +77,7 @@ func TestRingConcurrent(t *testing.T) {
 	for p := range producers {
 		wg.Go(func() {
 			for i := range each {
-				for !r.push(goTask(nil), int64(p*each+i)) {
+				for !ok(r.push(goTask(nil), int64(p*each+i))) {
 					runtime.Gosched() // full: let the consumer run
 				}
 			}
@@ -101,5 +105,101 @@ func TestRingConcurrent(t *testing.T) {
 	wg.Wait()
 	if _, _, ok := r.take(); ok {
 		t.Fatal("the ring holds a task nobody pushed")
+	}
+}
+
+// TestRingGate checks that a new ring's gate is shut, that takeFast takes nothing while
+// it is, that the lock's take ignores it, and that both count their positions apart.
+func TestRingGate(t *testing.T) {
+	r := newRing()
+	for i := range 4 {
+		r.push(goTask(nil), int64(i))
+	}
+	if _, _, ok := r.takeFast(); ok {
+		t.Fatal("takeFast took a task from a new ring, whose gate is shut")
+	}
+	if _, at, ok := r.take(); !ok || at != 0 {
+		t.Fatalf("take() = %d, %v with the gate shut; want 0, true", at, ok)
+	}
+	r.head.And(^uint64(ringGated))
+	if _, at, ok := r.takeFast(); !ok || at != 1 {
+		t.Fatalf("takeFast() = %d, %v with the gate open; want 1, true", at, ok)
+	}
+	if _, at, ok := r.take(); !ok || at != 2 {
+		t.Fatalf("take() = %d, %v with the gate open; want 2, true", at, ok)
+	}
+	r.head.Or(ringGated)
+	if _, _, ok := r.takeFast(); ok {
+		t.Fatal("takeFast took a task with the gate shut again")
+	}
+	if got := r.head.Load() &^ ringGated; got != 3 || r.lockedTakes != 2 {
+		t.Fatalf("head = %d, lockedTakes = %d; want 3 and 2", got, r.lockedTakes)
+	}
+}
+
+// TestRingConsumersConcurrent has producers push while several consumers take
+// without a lock and one takes under it, shutting and opening the gate now and then:
+// every task comes out exactly once, takeFast never succeeds while the gate is shut,
+// and the positions the lock's holder did not take add up to what takeFast took.
+func TestRingConsumersConcurrent(t *testing.T) {
+	const producers, each, consumers = 3, 20000, 2
+	total := producers * each
+	r := newRing()
+	r.head.And(^uint64(ringGated))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() {
+			for i := range each {
+				for !ok(r.push(goTask(nil), int64(p*each+i))) {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	seen := make([]atomic.Bool, total)
+	var got, fast atomic.Int64
+	record := func(at int64) {
+		if seen[at].Swap(true) {
+			t.Errorf("task %d came out twice", at)
+		}
+		got.Add(1)
+	}
+	for range consumers {
+		wg.Go(func() {
+			for got.Load() < int64(total) {
+				_, at, ok := r.takeFast()
+				if !ok {
+					runtime.Gosched()
+					continue
+				}
+				fast.Add(1)
+				record(at)
+			}
+		})
+	}
+	for i := 0; got.Load() < int64(total); i++ {
+		mu.Lock()
+		gated := i%3 == 0
+		if gated {
+			r.head.Or(ringGated)
+		}
+		_, at, ok := r.take()
+		if gated {
+			r.head.And(^uint64(ringGated))
+		}
+		mu.Unlock()
+		if ok {
+			record(at)
+		} else {
+			runtime.Gosched()
+		}
+	}
+	wg.Wait()
+	if n := got.Load(); n != int64(total) {
+		t.Fatalf("%d tasks came out; want %d", n, total)
+	}
+	if took := r.head.Load()&^ringGated - r.lockedTakes; took != uint64(fast.Load()) {
+		t.Fatalf("head minus lockedTakes = %d; takeFast took %d", took, fast.Load())
 	}
 }

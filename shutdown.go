@@ -63,6 +63,7 @@ func (p *pool) await(ctx context.Context) error {
 	default:
 	}
 	p.mu.Lock()
+	p.quiesceLocked() // count what workers took through the ring
 	running, live := 0, p.live
 	for w := range p.all {
 		if w.cur != nil {
@@ -70,7 +71,7 @@ func (p *pool) await(ctx context.Context) error {
 		}
 	}
 	queued := p.n.pending
-	p.mu.Unlock()
+	p.unlock()
 	return &ShutdownError{Running: running, Queued: queued, Workers: live, Err: ctx.Err()}
 }
 

@@ -33,14 +33,20 @@ type Stats struct {
 	RunTime   time.Duration
 }
 
-// Stats returns a consistent snapshot of the executor's counters. It takes the
-// executor's lock briefly; counting costs the executor nothing beyond increments under
-// the lock it takes anyway.
+// Stats returns a consistent snapshot of the executor's counters. Counting costs the
+// executor nothing beyond increments, under its lock or in each worker's own counts.
+// Stats takes the lock briefly, and while it holds it stops the workers' lock-free
+// path (see fast.go): it waits a few instructions for each worker that is taking a task
+// to finish counting it, adds up the workers' counts, and moves the tasks submitted
+// through the lock-free ring to the queue. Its cost grows with the number of workers
+// and of tasks in flight, and a busy executor's workers take the lock until they have
+// emptied the queue: call Stats to monitor, not once per task.
 func (e *Executor) Stats() Stats {
 	p := e.pool("Stats")
 	p.mu.Lock()
 	defer p.unlock()
-	p.absorbLocked(true) // count the tasks submitted through the ring
+	p.quiesceLocked()    // count what workers took through the ring
+	p.absorbLocked(true) // and what is still in it
 	n := p.n
 	return Stats{
 		Submitted:   n.submitted,
@@ -69,21 +75,40 @@ type counts struct {
 }
 
 // countLocked counts the outcome of a task that was running.
-func (p *pool) countLocked(o outcome) {
-	p.n.running--
+func (p *pool) countLocked(o outcome) { p.n.count(o) }
+
+// count counts the outcome of a task that was running.
+func (n *counts) count(o outcome) {
+	n.running--
 	switch {
 	case !o.ran:
-		p.n.started--
-		p.n.canceled++
+		n.started--
+		n.canceled++
 	case o.err != nil:
-		p.n.failed++
+		n.failed++
 		if o.panicked {
-			p.n.panicked++
+			n.panicked++
 		}
 	default:
-		p.n.completed++
+		n.completed++
 	}
-	p.n.runTime += o.runTime
+	n.runTime += o.runTime
+}
+
+// add adds the counts of d, which are changes rather than levels (a worker's own
+// counts, see foldLocked): all but peakWorkers.
+func (n *counts) add(d *counts) {
+	n.submitted += d.submitted
+	n.started += d.started
+	n.completed += d.completed
+	n.failed += d.failed
+	n.panicked += d.panicked
+	n.canceled += d.canceled
+	n.rejected += d.rejected
+	n.pending += d.pending
+	n.running += d.running
+	n.queueWait += d.queueWait
+	n.runTime += d.runTime
 }
 
 // leftPending counts a future of this executor that left the pending state without

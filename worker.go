@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/pprof"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +17,16 @@ type worker struct {
 	wake  chan task // hand-off of a claimed task while the worker is idle; nil means exit
 	first task      // the task a worker started by growLocked begins with
 
-	cur   task  // the running task, or nil; guarded by p.mu
-	curAt int64 // when cur was queued (0: not queued, or timing off); guarded by p.mu
+	cur   task  // the running task, or nil; guarded by p.mu, but see releaseFast
+	curAt int64 // when cur was queued (0: not queued, or timing off); as cur
+
+	// The worker's own counts of what it took through the ring's gate (see fast.go):
+	// written without the lock by the worker, read and cleared under the lock by
+	// foldLocked, once taken says they are settled.
+	c         counts
+	taken     atomic.Uint64 // positions of the ring this worker took and counted in c
+	held      task          // a task it took whose context had ended, to cancel under the lock
+	heldCause error
 
 	// Owned by the worker's goroutine.
 	ready     bool          // the initializer has run

@@ -1,0 +1,237 @@
+package futures_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gofutures/futures"
+)
+
+// These tests aim at the workers' lock-free path (fast.go): while the executor is
+// busy, a worker whose task ends takes the next one from the ring without the lock,
+// and counts it in counts of its own that Stats and shutdown fold in.
+
+// TestFastPathOrderAndCount releases a busy worker on a hundred tasks that went
+// through the ring: it takes every one without the lock, in submission order, and
+// Stats counts them all.
+func TestFastPathOrderAndCount(t *testing.T) {
+	ex, g := busyExecutor(t)
+	const n = 100
+	var order []int // appended by the one worker only
+	var ran sync.WaitGroup
+	ran.Add(n)
+	for i := range n {
+		if err := ex.Go(func(context.Context) { order = append(order, i); ran.Done() }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(g)
+	awaitAll(t, &ran, "tasks")
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("task %d ran in place %d", v, i)
+		}
+	}
+	waitFor(t, func() bool { return ex.Stats().Running == 0 })
+	if got := futures.FastTaken(ex); got != n {
+		t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
+	}
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Submitted != n+1 || s.Started != n+1 || s.Completed != n+1 {
+		t.Errorf("Stats = %+v; want %d submitted, started and completed", s, n+1)
+	}
+}
+
+// TestFastPathStatsDuringRun calls Stats while two workers race through tasks on
+// their lock-free path: every snapshot adds up, and nothing is counted twice.
+func TestFastPathStatsDuringRun(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(2))
+	for round := range 20 {
+		const n = 3000
+		fs := make([]*futures.Future[int], n)
+		for i := range fs {
+			fs[i] = futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return i, nil })
+		}
+		done := make(chan struct{})
+		var checker sync.WaitGroup
+		checker.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				checkIdentity(t, ex.Stats())
+			}
+		})
+		for i, f := range fs {
+			if v, err := f.Result(context.Background()); v != i || err != nil {
+				t.Fatalf("round %d: Result = %d, %v; want %d, nil", round, v, err, i)
+			}
+		}
+		close(done)
+		checker.Wait()
+	}
+	waitFor(t, func() bool { return ex.Stats().Running == 0 })
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Submitted != 20*3000 || s.Completed != s.Submitted {
+		t.Errorf("Stats = %+v; want %d submitted and completed", s, 20*3000)
+	}
+	if futures.FastTaken(ex) == 0 {
+		t.Error("no task was taken without the lock")
+	}
+}
+
+// TestFastPathContextEnded cancels the context of tasks waiting in the ring, then
+// lets the worker through them. Their watches cancel them in goroutines of their own,
+// so the worker meets some already canceled and some whose context has ended but that
+// are still pending: none of them runs, each ends Canceled, and Stats counts each once.
+func TestFastPathContextEnded(t *testing.T) {
+	for round := range 50 {
+		ex, g := busyExecutor(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		const n = 200
+		fs := make([]*futures.Future[int], n)
+		for i := range fs {
+			fs[i] = futures.Submit(ctx, ex, func(context.Context) (int, error) {
+				t.Errorf("round %d: task %d ran after its context ended", round, i)
+				return 0, nil
+			})
+		}
+		cancel()
+		close(g)
+		for i, f := range fs {
+			if _, err := f.Result(context.Background()); !errors.Is(err, futures.ErrCanceled) {
+				t.Fatalf("round %d: task %d: err = %v; want ErrCanceled", round, i, err)
+			}
+		}
+		waitFor(t, func() bool { s := ex.Stats(); return s.Running == 0 && s.Pending == 0 })
+		s := ex.Stats()
+		checkIdentity(t, s)
+		if s.Canceled != n || s.Completed != 1 {
+			t.Fatalf("round %d: Stats = %+v; want %d canceled and 1 completed", round, s, n)
+		}
+		ex.Shutdown(context.Background())
+	}
+}
+
+// TestFastPathShutdownNowInterrupts has the worker take, without the lock, a task
+// that runs until its context ends, on a context of its own (it carries a value), so
+// that only ShutdownNow's interruption of running tasks can end it: ShutdownNow must
+// find it although no lock was taken when it started.
+func TestFastPathShutdownNowInterrupts(t *testing.T) {
+	ex, g := busyExecutor(t)
+	type key struct{}
+	started := make(chan struct{})
+	f := futures.Submit(context.WithValue(context.Background(), key{}, 1), ex, func(ctx context.Context) (int, error) {
+		close(started)
+		<-ctx.Done()
+		return 0, context.Cause(ctx)
+	})
+	close(g)
+	<-started
+	if got := futures.FastTaken(ex); got != 1 {
+		t.Fatalf("the worker took %d tasks without the lock; want 1", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := ex.ShutdownNow(ctx); err != nil {
+		t.Fatalf("ShutdownNow = %v: it did not end the running task", err)
+	}
+	if _, err := f.Result(context.Background()); !errors.Is(err, futures.ErrShutdown) {
+		t.Fatalf("err = %v; want ErrShutdown", err)
+	}
+}
+
+// TestFastPathCanceledInRing cancels every other future while they wait in the ring:
+// the worker skips those without running them, and Stats counts each once.
+func TestFastPathCanceledInRing(t *testing.T) {
+	ex, g := busyExecutor(t)
+	const n = 100
+	var ran sync.WaitGroup
+	fs := make([]*futures.Future[int], n)
+	for i := range fs {
+		if i%2 == 0 {
+			ran.Add(1)
+		}
+		fs[i] = futures.Submit(context.Background(), ex, func(context.Context) (int, error) {
+			if i%2 != 0 {
+				t.Errorf("task %d ran after it was canceled", i)
+			}
+			ran.Done()
+			return i, nil
+		})
+	}
+	for i := 1; i < n; i += 2 {
+		if !fs[i].Cancel() {
+			t.Fatalf("Cancel of task %d, pending in the ring, failed", i)
+		}
+	}
+	close(g)
+	awaitAll(t, &ran, "tasks")
+	for i, f := range fs {
+		v, err := f.Result(context.Background())
+		if i%2 == 0 && (v != i || err != nil) || i%2 != 0 && !errors.Is(err, futures.ErrCanceled) {
+			t.Errorf("task %d: Result = %d, %v", i, v, err)
+		}
+	}
+	waitFor(t, func() bool { return ex.Stats().Running == 0 })
+	if got := futures.FastTaken(ex); got != n {
+		t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
+	}
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Canceled != n/2 || s.Completed != n/2+1 {
+		t.Errorf("Stats = %+v; want %d canceled, %d completed", s, n/2, n/2+1)
+	}
+}
+
+// TestFastPathTiming checks, on synctest's fake clock, that tasks taken without the
+// lock have their queue wait measured and passed to the hooks.
+func TestFastPathTiming(t *testing.T) {
+	checkLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var waits []time.Duration
+		ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithHooks(futures.Hooks{
+			BeforeTask: func(ti futures.TaskInfo) {
+				mu.Lock()
+				waits = append(waits, ti.QueueWait)
+				mu.Unlock()
+			},
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make(gate)
+		futures.Submit(context.Background(), ex, blocker(g, nil))
+		synctest.Wait()
+		const n = 10
+		for range n {
+			ex.Go(func(context.Context) {})
+		}
+		time.Sleep(time.Second)
+		close(g)
+		synctest.Wait() // the worker has run them all, and idles
+		if err := ex.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := futures.FastTaken(ex); got != n {
+			t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
+		}
+		if s := ex.Stats(); s.QueueWait != n*time.Second || s.Completed != n+1 {
+			t.Errorf("Stats = %+v; want QueueWait %v, %d completed", s, n*time.Second, n+1)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(waits) != n+1 || waits[n] != time.Second {
+			t.Errorf("BeforeTask queue waits = %v; want 0, then 1s for each of %d tasks", waits, n)
+		}
+	})
+}
