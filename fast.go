@@ -8,6 +8,10 @@ import "runtime"
 // lock, and counts in its own counts rather than the pool's. The lock's holder shuts
 // the ring's gate whenever that must stop (see unlock), and quiesceLocked shuts it and
 // folds the workers' counts into the pool's whenever it needs them exact.
+//
+// Cost: a task taken this way costs the worker one compare-and-swap on the ring's head,
+// one on the future's state (none for a fire-and-forget task) and a few increments of
+// its own counts; quiesceLocked costs a look at every worker.
 
 // releaseFast counts the outcome o of w's task and takes w's next task from the ring,
 // claimed, all without the lock. It returns nil when the gate is shut or the ring has

@@ -20,12 +20,12 @@ import "context"
 //
 // Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
 // which also serves as the queue entry); a context that can end or carries values
-// adds a few allocations, to link the task to it. While every worker is busy, Submit
-// takes no lock (see Go), and a worker completes a future that nothing waits on
-// without locking it. On the 2-core machine of BENCHMARKS.md, a million Submit calls
-// followed by a Result on each cost 165–180 ns per task on two workers, 2.4–2.9 times a
-// buffered channel feeding closures that store their results, and 25–28% of what
-// pond's futures cost.
+// adds a few allocations, to link the task to it. While every worker is busy, neither
+// Submit nor the worker that takes the task takes a lock (see Go), and a worker
+// completes a future that nothing waits on without locking it. On the 2-core machine
+// of BENCHMARKS.md, a million Submit calls followed by a Result on each cost 167–178 ns
+// per task on two workers, 2.2–2.35 times a buffered channel feeding closures that
+// store their results, and 24–27% of what pond's futures cost.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
