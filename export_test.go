@@ -25,3 +25,11 @@ func FastTaken(e *Executor) uint64 {
 	p.unlock()
 	return n
 }
+
+// RingSize returns the number of slots of e's submission ring, 0 if it has none yet.
+func RingSize(e *Executor) int {
+	if r := e.p.ring.Load(); r != nil {
+		return len(r.slot)
+	}
+	return 0
+}

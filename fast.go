@@ -22,7 +22,7 @@ func (p *pool) releaseFast(w *worker, o outcome) (next task, counted bool) {
 	if !p.fast.Load() {
 		return nil, false // the gate is shut too; and p.ring may not be set yet
 	}
-	r := p.ring
+	r := p.ring.Load()
 	for {
 		t, at, ok := r.takeFast()
 		if !ok {
@@ -92,7 +92,7 @@ func (p *pool) heldLocked(w *worker) {
 // few instructions after it took it, without waiting for anything, so the wait is
 // short. Stats, shutdown and the shutdown error call it.
 func (p *pool) quiesceLocked() {
-	r := p.ring
+	r := p.ring.Load()
 	if r == nil {
 		return
 	}
@@ -116,7 +116,7 @@ func (p *pool) quiesceLocked() {
 // gateLocked shuts the ring's gate: from now on only the lock's holder takes from it.
 func (p *pool) gateLocked() {
 	if p.gateOpen {
-		p.ring.head.Or(ringGated)
+		p.ring.Load().head.Or(ringGated)
 		p.gateOpen = false
 	}
 }

@@ -3,7 +3,9 @@ package futures_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -234,4 +236,139 @@ func TestFastPathTiming(t *testing.T) {
 			t.Errorf("BeforeTask queue waits = %v; want 0, then 1s for each of %d tasks", waits, n)
 		}
 	})
+}
+
+// TestRingGrowsInOrder floods four blocked workers with more tasks than the ring first
+// holds: it grows (to twice its size, as far as four workers' backlog allows) and then
+// overflows into the queue. Shrunk to one worker, the executor then runs every task
+// exactly once, in submission order, across the grown ring and the queue.
+func TestRingGrowsInOrder(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(4))
+	g := make(gate)
+	started := make(chan struct{})
+	for range 4 {
+		if err := ex.Go(func(context.Context) { started <- struct{}{}; <-g }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 4 {
+		<-started
+	}
+	before := futures.RingSize(ex)
+	const n = 5000
+	var order []int // appended by one worker at a time: after the shrink, only one runs
+	var mu sync.Mutex
+	var ran sync.WaitGroup
+	ran.Add(n)
+	for i := range n {
+		if err := ex.Go(func(context.Context) { mu.Lock(); order = append(order, i); mu.Unlock(); ran.Done() }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := futures.RingSize(ex); after <= before {
+		t.Errorf("the ring has %d slots after the flood, %d before: it did not grow", after, before)
+	}
+	if err := ex.SetMaxWorkers(1); err != nil {
+		t.Fatal(err)
+	}
+	close(g)
+	awaitAll(t, &ran, "tasks")
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("task %d started in place %d", v, i)
+		}
+	}
+	waitFor(t, func() bool { return ex.Stats().Running == 0 })
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Completed != n+4 {
+		t.Errorf("Stats = %+v; want %d completed", s, n+4)
+	}
+}
+
+// TestRingGrowsUnderLoad has four submitters flood eight workers while Stats is called
+// in a loop, so that the ring grows while submitters push into it, workers take from it
+// without the lock, and Stats quiesces them: every task runs once, and every snapshot
+// adds up.
+func TestRingGrowsUnderLoad(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(8))
+	const submitters, each = 4, 20000
+	var count atomic.Int64
+	var ran sync.WaitGroup
+	ran.Add(submitters * each)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			checkIdentity(t, ex.Stats())
+			runtime.Gosched()
+		}
+	})
+	var subs sync.WaitGroup
+	for range submitters {
+		subs.Go(func() {
+			for range each {
+				if err := ex.Go(func(context.Context) { count.Add(1); ran.Done() }); err != nil {
+					t.Error(err)
+					ran.Done()
+				}
+			}
+		})
+	}
+	subs.Wait()
+	awaitAll(t, &ran, "tasks")
+	close(done)
+	wg.Wait()
+	if got := count.Load(); got != submitters*each {
+		t.Fatalf("%d tasks ran; want %d", got, submitters*each)
+	}
+	waitFor(t, func() bool { return ex.Stats().Running == 0 })
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Completed != submitters*each {
+		t.Errorf("Stats = %+v; want %d completed", s, submitters*each)
+	}
+	t.Logf("ring: %d slots; %d tasks taken without the lock", futures.RingSize(ex), futures.FastTaken(ex))
+}
+
+// TestRingShrinksWhenIdle checks that a ring grown by a flood goes back to its first
+// size once every worker is idle, and that the executor goes on taking tasks through
+// it.
+func TestRingShrinksWhenIdle(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(4))
+	for round := range 3 {
+		g := make(gate)
+		started := make(chan struct{})
+		for range 4 {
+			ex.Go(func(context.Context) { started <- struct{}{}; <-g })
+		}
+		for range 4 {
+			<-started
+		}
+		small := futures.RingSize(ex)
+		var ran sync.WaitGroup
+		ran.Add(3000)
+		for range 3000 {
+			ex.Go(func(context.Context) { ran.Done() })
+		}
+		if grown := futures.RingSize(ex); grown <= small {
+			t.Fatalf("round %d: the ring has %d slots after the flood, %d before", round, grown, small)
+		}
+		close(g)
+		awaitAll(t, &ran, "tasks")
+		waitFor(t, func() bool { return ex.Stats().IdleWorkers == 4 })
+		if got := futures.RingSize(ex); got != small {
+			t.Fatalf("round %d: the ring has %d slots with every worker idle; want %d", round, got, small)
+		}
+	}
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Completed != 3*3004 {
+		t.Errorf("Stats = %+v; want %d completed", s, 3*3004)
+	}
 }

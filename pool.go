@@ -35,9 +35,9 @@ type pool struct {
 	// The lock-free submission path (see ring.go), on a cache line of its own: read by
 	// every submission, written rarely.
 	_    [64]byte
-	fast atomic.Bool   // submitters may use ring; stored under mu, by unlock
-	deep atomic.Uint64 // a backlog beyond which submitters yield: backlogPerWorker per worker; stored by unlock
-	ring *ring         // set under mu before fast is first stored true; nil until then
+	fast atomic.Bool          // submitters may use ring; stored under mu, by unlock
+	deep atomic.Uint64        // a backlog beyond which submitters yield: backlogPerWorker per worker; stored by unlock
+	ring atomic.Pointer[ring] // stored under mu: before fast is first stored true, and when it grows or shrinks
 	_    [64]byte
 
 	mu         sync.Mutex   // guards the fields below
@@ -120,21 +120,39 @@ const backlogPerWorker = 256
 // limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
 // error only if t was refused. ctx bounds the wait of the Block policy.
 func (p *pool) submit(ctx context.Context, t task) error {
+	var full *ring // the ring t did not fit in
 	if p.fast.Load() {
-		if pos, ok := p.ring.push(t, p.now()); ok {
+		r := p.ring.Load()
+		if pos, ok := r.push(t, p.now()); ok {
 			if !p.fast.Load() {
 				// A worker went idle, or may start, since the first look: let unlock
 				// settle the ring, in case that worker looked at it before we
 				// published.
 				p.mu.Lock()
 				p.unlock()
-			} else if p.ring.backlog(pos) > p.deep.Load() {
-				runtime.Gosched()
+			} else {
+				p.pushed(r, pos)
 			}
 			return nil
 		}
+		full = r
 	}
 	p.mu.Lock()
+	if p.fast.Load() {
+		// The ring is open: grow it if t found it full and it may grow, or try again
+		// if it grew meanwhile.
+		r := p.ring.Load()
+		if r == full && r.full() && p.mayGrowLocked(r) {
+			r = p.growRingLocked()
+		}
+		if r != full {
+			if pos, ok := r.push(t, p.now()); ok {
+				p.unlock()
+				p.pushed(r, pos)
+				return nil
+			}
+		}
+	}
 	// Tasks published to the ring are older than this one: queue them first.
 	p.absorbLocked(true)
 	for {
@@ -205,6 +223,14 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	return nil
 }
 
+// pushed follows a submission published in r at pos: behind a deep backlog, it yields
+// the processor once.
+func (p *pool) pushed(r *ring, pos uint64) {
+	if r.backlog(pos) > p.deep.Load() {
+		runtime.Gosched()
+	}
+}
+
 // doomLocked sets aside the pending task t, which must not start, to be canceled
 // with cause after the lock is released (see cancelDoomed). A fire-and-forget task
 // is dropped and counted at once.
@@ -246,7 +272,7 @@ func (p *pool) waited(at int64) time.Duration { return time.Duration(p.now() - a
 func (p *pool) popLocked() (task, int64) {
 	for {
 		t, at := p.q.pop()
-		if t == nil && p.ring != nil {
+		if t == nil && p.ring.Load() != nil {
 			// The queue holds no task younger than the ring's: take from there.
 			var ok bool
 			if t, at, ok = p.takeLocked(); ok && t == nil {

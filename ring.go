@@ -29,7 +29,8 @@ import (
 // pool.quiesceLocked); unlock opens it again when workers may take from the ring.
 //
 // Cost: a push or a take is one compare-and-swap and two stores. The ring is 32 KiB,
-// allocated the first time an executor is busy enough to use it.
+// allocated the first time an executor is busy enough to use it; with many workers, a
+// flood grows it up to 1 MiB for as long as a worker is busy (see ringMin).
 type ring struct {
 	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
 	_    [56]byte      // tail is written by submitters, head by workers
@@ -39,12 +40,20 @@ type ring struct {
 	// was taken by workers through takeFast. Guarded by the pool's mutex.
 	lockedTakes uint64
 	_           [56]byte
-	slot        [ringSize]ringSlot
+	slot        []ringSlot // a power of two of them
+	mask        uint64     // len(slot) - 1
 }
 
-// ringSize is the ring's capacity. Once it is full, submitters take the lock and move
-// its tasks to the queue.
-const ringSize = 1024
+// A ring starts with ringMin slots (32 KiB) and doubles, up to ringMax (1 MiB), when a
+// submitter finds it full while the backlog it allows (backlogPerWorker per worker, see
+// pool.submit) is more than half of it: so a flood's backlog stays in the ring, and the
+// workers keep taking without the lock, on executors with many workers too. Once it may
+// not grow, a submitter that finds it full takes the lock and moves its tasks to the
+// queue. Once every worker is idle, a grown ring is replaced by one of ringMin slots.
+const (
+	ringMin = 1 << 10
+	ringMax = 1 << 15
+)
 
 // ringClosed is the bit of ring.tail that marks the ring closed; ringGated the bit of
 // ring.head that shuts the gate.
@@ -59,12 +68,15 @@ type ringSlot struct {
 	at  int64 // when it was queued; 0 when not timed
 }
 
-func newRing() *ring {
-	r := new(ring)
+// newRing returns an empty ring of size slots, a power of two, whose first position
+// is start, with its gate shut (unlock opens it).
+func newRing(size int, start uint64) *ring {
+	r := &ring{slot: make([]ringSlot, size), mask: uint64(size - 1)}
 	for i := range r.slot {
-		r.slot[i].seq.Store(uint64(i))
+		r.slot[i].seq.Store(start + (uint64(i)-start)&r.mask) // its first position from start on
 	}
-	r.head.Store(ringGated) // unlock opens it
+	r.tail.Store(start)
+	r.head.Store(start | ringGated)
 	return r
 }
 
@@ -76,7 +88,7 @@ func (r *ring) push(t task, at int64) (uint64, bool) {
 		if pos&ringClosed != 0 {
 			return 0, false
 		}
-		s := &r.slot[pos%ringSize]
+		s := &r.slot[pos&r.mask]
 		seq := s.seq.Load()
 		if seq == pos {
 			if r.tail.CompareAndSwap(pos, pos+1) {
@@ -106,7 +118,7 @@ func (r *ring) backlog(pos uint64) uint64 {
 // ready reports whether the next task is published. The caller holds the pool's mutex.
 func (r *ring) ready() bool {
 	h := r.head.Load() &^ ringGated
-	return r.slot[h%ringSize].seq.Load() == h+1
+	return r.slot[h&r.mask].seq.Load() == h+1
 }
 
 // take removes and returns the next task if it is published, whether the gate is
@@ -130,7 +142,7 @@ func (r *ring) claim(gated bool) (task, int64, bool) {
 			return nil, 0, false
 		}
 		pos := h &^ ringGated
-		s := &r.slot[pos%ringSize]
+		s := &r.slot[pos&r.mask]
 		seq := s.seq.Load()
 		if seq == pos+1 {
 			if !r.head.CompareAndSwap(h, h+1) {
@@ -138,7 +150,7 @@ func (r *ring) claim(gated bool) (task, int64, bool) {
 			}
 			t, at := s.t, s.at
 			s.t = nil // the ring keeps no reference to a task it has handed out
-			s.seq.Store(pos + ringSize)
+			s.seq.Store(pos + uint64(len(r.slot)))
 			return t, at, true
 		}
 		if seq < pos+1 {
@@ -146,6 +158,65 @@ func (r *ring) claim(gated bool) (task, int64, bool) {
 		}
 		// Another consumer took pos since we loaded head: look again.
 	}
+}
+
+// full reports whether every slot is claimed.
+func (r *ring) full() bool {
+	return r.tail.Load()&^ringClosed-r.head.Load()&^ringGated >= uint64(len(r.slot))
+}
+
+// mayGrowLocked reports whether r may grow: it is below ringMax and no more than
+// twice the backlog submitters allow before they yield.
+func (p *pool) mayGrowLocked(r *ring) bool {
+	n := len(r.slot)
+	return n < ringMax && n < 2*backlogPerWorker*p.workers
+}
+
+// growRingLocked replaces the ring, which is full, with one twice its size that holds
+// the same tasks at the same positions. It closes the old ring, so that submitters
+// still using it take the lock and find the new one, and quiesces the workers, so that
+// none takes from the old ring any more and what they took is counted; it waits for
+// the positions claimed and not yet published, a few instructions each. Since the
+// positions carry on, the tasks keep their order and quiesceLocked its arithmetic.
+func (p *pool) growRingLocked() *ring {
+	old := p.ring.Load()
+	old.close()
+	p.quiesceLocked()
+	head := old.head.Load() &^ ringGated
+	end := old.tail.Load() &^ ringClosed
+	r := newRing(2*len(old.slot), head)
+	r.lockedTakes = old.lockedTakes
+	for pos := head; pos < end; pos++ {
+		s := &old.slot[pos&old.mask]
+		for s.seq.Load() != pos+1 {
+			runtime.Gosched() // claimed by a submitter that has not yet published it
+		}
+		d := &r.slot[pos&r.mask]
+		d.t, d.at = s.t, s.at
+		s.t = nil
+		d.seq.Store(pos + 1)
+	}
+	r.tail.Store(end)
+	p.ring.Store(r)
+	return r
+}
+
+// shrinkRingLocked gives a grown ring's memory back once every worker is idle: it
+// replaces it with an empty ring of ringMin slots whose positions carry on. A task a
+// submitter published meanwhile (it saw the ring open a moment ago) goes to the queue,
+// and from there to an idle worker: it returns the hand-offs.
+func (p *pool) shrinkRingLocked() []handoff {
+	r := p.ring.Load()
+	if r == nil || len(r.slot) == ringMin || p.shutdown || p.broken != nil {
+		return nil
+	}
+	r.close()
+	p.quiesceLocked()
+	p.absorbLocked(true)
+	n := newRing(ringMin, r.tail.Load()&^ringClosed)
+	n.lockedTakes = r.lockedTakes
+	p.ring.Store(n)
+	return p.handIdleLocked()
 }
 
 // close refuses all further pushes. The caller holds the pool's mutex and then
@@ -162,7 +233,7 @@ func (r *ring) close() { r.tail.Or(ringClosed) }
 // the queue never holds a task younger than one in the ring: tasks start in the order
 // they were submitted, as far as that order is defined.
 func (p *pool) absorbLocked(wait bool) {
-	r := p.ring
+	r := p.ring.Load()
 	if r == nil {
 		return
 	}
@@ -188,7 +259,7 @@ func (p *pool) absorbLocked(wait bool) {
 // comes back nil. When the queue is empty, workers take from the ring this way rather
 // than through the queue.
 func (p *pool) takeLocked() (task, int64, bool) {
-	t, at, ok := p.ring.take()
+	t, at, ok := p.ring.Load().take()
 	if !ok {
 		return nil, 0, false
 	}
@@ -222,22 +293,25 @@ func (p *pool) unlock() {
 		p.deep.Store(d)
 	}
 	if open != p.fast.Load() {
-		if open && p.ring == nil {
-			p.ring = newRing()
+		if open && p.ring.Load() == nil {
+			p.ring.Store(newRing(ringMin, 0))
 		}
 		p.fast.Store(open)
 	}
 	if gate := p.gateOpenLocked(open); gate != p.gateOpen {
 		if gate {
-			p.ring.head.And(^uint64(ringGated))
+			p.ring.Load().head.And(^uint64(ringGated))
 			p.gateOpen = true
 		} else {
 			p.gateLocked()
 		}
 	}
 	var hs []handoff
-	if !open && p.ring != nil && p.ring.ready() {
+	if r := p.ring.Load(); !open && r != nil && r.ready() {
 		hs = p.settleLocked()
+	}
+	if !open && len(p.idle) == p.workers {
+		hs = append(hs, p.shrinkRingLocked()...)
 	}
 	doomed := len(p.doomed) > 0
 	p.mu.Unlock()
@@ -300,10 +374,11 @@ func deliver(hs []handoff) {
 // caller sets shutdown or broken, so its unlock stores fast false; until then a
 // submitter that still sees it true finds the ring closed and takes the lock.
 func (p *pool) closeRingLocked() {
-	if p.ring == nil {
+	r := p.ring.Load()
+	if r == nil {
 		return
 	}
-	p.ring.close()
+	r.close()
 	p.quiesceLocked()
 	p.absorbLocked(true)
 }

@@ -13,21 +13,21 @@ func ok[T any](_ T, ok bool) bool { return ok }
 // TestRingPushTake fills the ring, checks that it refuses when full, and that tasks
 // come out in order across several laps.
 func TestRingPushTake(t *testing.T) {
-	r := newRing()
+	r := newRing(ringMin, 0)
 	next, want := int64(0), int64(0)
 	for lap := 0; lap < 5; lap++ {
 		for ok(r.push(goTask(nil), next)) {
 			next++
 		}
-		if next-want != ringSize {
-			t.Fatalf("lap %d: the ring took %d tasks; want %d", lap, next-want, ringSize)
+		if next-want != ringMin {
+			t.Fatalf("lap %d: the ring took %d tasks; want %d", lap, next-want, ringMin)
 		}
-		for i := 0; i < ringSize/2+lap; i++ {
+		for i := 0; i < ringMin/2+lap; i++ {
 			_, at, ok := r.take()
 			if !ok || at != want {
 				t.Fatalf("lap %d: take() = %d, %v; want %d, true", lap, at, ok, want)
 			}
-			if s := &r.slot[(r.head.Load()-1)%ringSize]; s.t != nil {
+			if s := &r.slot[(r.head.Load()-1)&r.mask]; s.t != nil {
 				t.Fatalf("lap %d: a taken slot still holds its task", lap)
 			}
 			want++
@@ -50,7 +50,7 @@ func TestRingPushTake(t *testing.T) {
 
 // TestRingClose checks that a closed ring refuses pushes and keeps what it holds.
 func TestRingClose(t *testing.T) {
-	r := newRing()
+	r := newRing(ringMin, 0)
 	if !ok(r.push(goTask(nil), 1)) {
 		t.Fatal("push on an empty ring failed")
 	}
@@ -71,7 +71,7 @@ func TestRingClose(t *testing.T) {
 // come out in the order it pushed them.
 func TestRingConcurrent(t *testing.T) {
 	const producers, each = 4, 20000
-	r := newRing()
+	r := newRing(ringMin, 0)
 	var mu sync.Mutex // the consumer's side is guarded by the pool's mutex
 	var wg sync.WaitGroup
 	for p := range producers {
@@ -111,7 +111,7 @@ func TestRingConcurrent(t *testing.T) {
 // TestRingGate checks that a new ring's gate is shut, that takeFast takes nothing while
 // it is, that the lock's take ignores it, and that both count their positions apart.
 func TestRingGate(t *testing.T) {
-	r := newRing()
+	r := newRing(ringMin, 0)
 	for i := range 4 {
 		r.push(goTask(nil), int64(i))
 	}
@@ -144,7 +144,7 @@ func TestRingGate(t *testing.T) {
 func TestRingConsumersConcurrent(t *testing.T) {
 	const producers, each, consumers = 3, 20000, 2
 	total := producers * each
-	r := newRing()
+	r := newRing(ringMin, 0)
 	r.head.And(^uint64(ringGated))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
