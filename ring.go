@@ -310,7 +310,7 @@ func (p *pool) unlock() {
 	if r := p.ring.Load(); !open && r != nil && r.ready() {
 		hs = p.settleLocked()
 	}
-	if !open && len(p.idle) == p.workers {
+	if r := p.ring.Load(); !open && r != nil && len(r.slot) > ringMin && len(p.idle) == p.workers {
 		hs = append(hs, p.shrinkRingLocked()...)
 	}
 	doomed := len(p.doomed) > 0
