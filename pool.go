@@ -120,7 +120,7 @@ const backlogPerWorker = 256
 // limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
 // error only if t was refused. ctx bounds the wait of the Block policy.
 func (p *pool) submit(ctx context.Context, t task) error {
-	var full *ring // the ring t did not fit in
+	var full *ring // the ring t did not fit in, or nil
 	if p.fast.Load() {
 		r := p.ring.Load()
 		if pos, ok := r.push(t, p.now()); ok {
@@ -139,18 +139,16 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	}
 	p.mu.Lock()
 	if p.fast.Load() {
-		// The ring is open: grow it if t found it full and it may grow, or try again
-		// if it grew meanwhile.
+		// The ring is open: grow it if t found it full and it may grow, then try
+		// again (it may also have grown, or have room again, since).
 		r := p.ring.Load()
 		if r == full && r.full() && p.mayGrowLocked(r) {
 			r = p.growRingLocked()
 		}
-		if r != full {
-			if pos, ok := r.push(t, p.now()); ok {
-				p.unlock()
-				p.pushed(r, pos)
-				return nil
-			}
+		if pos, ok := r.push(t, p.now()); ok {
+			p.unlock()
+			p.pushed(r, pos)
+			return nil
 		}
 	}
 	// Tasks published to the ring are older than this one: queue them first.
