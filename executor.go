@@ -122,11 +122,11 @@ func (e *Executor) Workers() int {
 // Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
-// either. On the 2-core machine of BENCHMARKS.md, a million empty tasks cost 50–53 ns
-// each from New to the end of Shutdown, 1.50–1.62 times a bare buffered channel feeding
-// the same two workers (pond: 58–62 ns); on 64 workers, 54–56 ns, 1.17–1.33 times the
-// channel (pond: 129–137 ns); from eight submitters at once, 43–45 ns, 1.14–1.19 times
-// the channel (pond: 63–66 ns).
+// either. On the 2-core machine of BENCHMARKS.md (medians of six table runs), a million
+// empty tasks cost 47–56 ns each from New to the end of Shutdown, 1.50–1.64 times a bare
+// buffered channel feeding the same two workers (pond: 58–70 ns); on 64 workers, 54–73
+// ns, 1.04–1.33 times the channel (pond: 112–148 ns); from eight submitters at once,
+// 43–46 ns, 1.09–1.19 times the channel (pond: 63–71 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")

@@ -23,9 +23,10 @@ import "context"
 // adds a few allocations, to link the task to it. While every worker is busy, neither
 // Submit nor the worker that takes the task takes a lock (see Go), and a worker
 // completes a future that nothing waits on without locking it. On the 2-core machine
-// of BENCHMARKS.md, a million Submit calls followed by a Result on each cost 159–164 ns
-// per task on two workers, 2.0–2.5 times a buffered channel feeding closures that store
-// their results, and 24–26% of what pond's futures cost.
+// of BENCHMARKS.md (medians of six table runs), a million Submit calls followed by a
+// Result on each cost 156–192 ns per task on two workers, 2.0–3.0 times a buffered
+// channel feeding closures that store their results (2.5 or less in five runs of six),
+// and 23–27% of what pond's futures cost.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
