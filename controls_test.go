@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -529,6 +530,23 @@ func TestControlsHooks(t *testing.T) {
 	}
 }
 
+// queueWaits returns hooks whose BeforeTask records each task's queue wait, and a
+// function that returns the waits recorded so far.
+func queueWaits() (futures.Hooks, func() []time.Duration) {
+	var mu sync.Mutex
+	var waits []time.Duration
+	h := futures.Hooks{BeforeTask: func(ti futures.TaskInfo) {
+		mu.Lock()
+		waits = append(waits, ti.QueueWait)
+		mu.Unlock()
+	}}
+	return h, func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(waits)
+	}
+}
+
 // TestControlsStatsFields checks the fields of Stats that the load tests do not pin:
 // the timing totals (exact, on synctest's fake clock), the idle and peak workers, and
 // the queue wait that hooks see.
@@ -536,15 +554,8 @@ func TestControlsStatsFields(t *testing.T) {
 	checkLeaks(t)
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		var mu sync.Mutex
-		var waits []time.Duration
-		ex, err := futures.New(futures.WithMaxWorkers(2), futures.WithHooks(futures.Hooks{
-			BeforeTask: func(ti futures.TaskInfo) {
-				mu.Lock()
-				waits = append(waits, ti.QueueWait)
-				mu.Unlock()
-			},
-		}))
+		hooks, waits := queueWaits()
+		ex, err := futures.New(futures.WithMaxWorkers(2), futures.WithHooks(hooks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -572,11 +583,9 @@ func TestControlsStatsFields(t *testing.T) {
 		if s.IdleWorkers != 2 || s.Workers != 2 || s.PeakWorkers != 2 || s.Completed != 3 || s.Started != 3 {
 			t.Errorf("after: Stats() = %+v; want 2 idle of 2 workers, peak 2, 3 started and completed", s)
 		}
-		mu.Lock()
-		if len(waits) != 3 || waits[2] != time.Second {
-			t.Errorf("BeforeTask queue waits = %v; want [0 0 1s]", waits)
+		if w := waits(); len(w) != 3 || w[2] != time.Second {
+			t.Errorf("BeforeTask queue waits = %v; want [0 0 1s]", w)
 		}
-		mu.Unlock()
 		if err := ex.Shutdown(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,27 +18,56 @@ import (
 // busy, a worker whose task ends takes the next one from the ring without the lock,
 // and counts it in counts of its own that Stats and shutdown fold in.
 
+// startOrder records the order in which fire-and-forget tasks start.
+type startOrder struct {
+	mu  sync.Mutex
+	got []int
+	ran sync.WaitGroup
+}
+
+// goN submits n tasks to ex, each of which records its index.
+func (o *startOrder) goN(t *testing.T, ex *futures.Executor, n int) {
+	t.Helper()
+	o.ran.Add(n)
+	for i := range n {
+		err := ex.Go(func(context.Context) {
+			o.mu.Lock()
+			o.got = append(o.got, i)
+			o.mu.Unlock()
+			o.ran.Done()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// check waits for the n tasks and fails t unless they started in submission order.
+func (o *startOrder) check(t *testing.T, n int) {
+	t.Helper()
+	awaitAll(t, &o.ran, "tasks")
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.got) != n {
+		t.Fatalf("%d tasks ran; want %d", len(o.got), n)
+	}
+	for i, v := range o.got {
+		if v != i {
+			t.Fatalf("task %d started in place %d", v, i)
+		}
+	}
+}
+
 // TestFastPathOrderAndCount releases a busy worker on a hundred tasks that went
 // through the ring: it takes every one without the lock, in submission order, and
 // Stats counts them all.
 func TestFastPathOrderAndCount(t *testing.T) {
 	ex, g := busyExecutor(t)
 	const n = 100
-	var order []int // appended by the one worker only
-	var ran sync.WaitGroup
-	ran.Add(n)
-	for i := range n {
-		if err := ex.Go(func(context.Context) { order = append(order, i); ran.Done() }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	var order startOrder
+	order.goN(t, ex, n)
 	close(g)
-	awaitAll(t, &ran, "tasks")
-	for i, v := range order {
-		if v != i {
-			t.Fatalf("task %d ran in place %d", v, i)
-		}
-	}
+	order.check(t, n)
 	waitFor(t, func() bool { return ex.Stats().Running == 0 })
 	if got := futures.FastTaken(ex); got != n {
 		t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
@@ -199,15 +229,8 @@ func TestFastPathCanceledInRing(t *testing.T) {
 func TestFastPathTiming(t *testing.T) {
 	checkLeaks(t)
 	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		var waits []time.Duration
-		ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithHooks(futures.Hooks{
-			BeforeTask: func(ti futures.TaskInfo) {
-				mu.Lock()
-				waits = append(waits, ti.QueueWait)
-				mu.Unlock()
-			},
-		}))
+		hooks, waits := queueWaits()
+		ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithHooks(hooks))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,10 +253,9 @@ func TestFastPathTiming(t *testing.T) {
 		if s := ex.Stats(); s.QueueWait != n*time.Second || s.Completed != n+1 {
 			t.Errorf("Stats = %+v; want QueueWait %v, %d completed", s, n*time.Second, n+1)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if len(waits) != n+1 || waits[n] != time.Second {
-			t.Errorf("BeforeTask queue waits = %v; want 0, then 1s for each of %d tasks", waits, n)
+		w := waits()
+		if len(w) != n+1 || w[0] != 0 || slices.ContainsFunc(w[1:], func(d time.Duration) bool { return d != time.Second }) {
+			t.Errorf("BeforeTask queue waits = %v; want 0, then 1s for each of %d tasks", w, n)
 		}
 	})
 }
@@ -256,15 +278,8 @@ func TestRingGrowsInOrder(t *testing.T) {
 	}
 	before := futures.RingSize(ex)
 	const n = 5000
-	var order []int // appended by one worker at a time: after the shrink, only one runs
-	var mu sync.Mutex
-	var ran sync.WaitGroup
-	ran.Add(n)
-	for i := range n {
-		if err := ex.Go(func(context.Context) { mu.Lock(); order = append(order, i); mu.Unlock(); ran.Done() }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	var order startOrder
+	order.goN(t, ex, n)
 	if after := futures.RingSize(ex); after <= before {
 		t.Errorf("the ring has %d slots after the flood, %d before: it did not grow", after, before)
 	}
@@ -272,12 +287,7 @@ func TestRingGrowsInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(g)
-	awaitAll(t, &ran, "tasks")
-	for i, v := range order {
-		if v != i {
-			t.Fatalf("task %d started in place %d", v, i)
-		}
-	}
+	order.check(t, n)
 	waitFor(t, func() bool { return ex.Stats().Running == 0 })
 	s := ex.Stats()
 	checkIdentity(t, s)
