@@ -58,6 +58,26 @@ func (o *startOrder) check(t *testing.T, n int) {
 	}
 }
 
+// checkStatsLoop calls Stats on ex in a loop, in a goroutine of its own, and checks that
+// every snapshot adds up, until the function it returns is called; that function
+// returns once the loop has ended.
+func checkStatsLoop(t *testing.T, ex *futures.Executor) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			checkIdentity(t, ex.Stats())
+			runtime.Gosched()
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // TestFastPathOrderAndCount releases a busy worker on a hundred tasks that went
 // through the ring: it takes every one without the lock, in submission order, and
 // Stats counts them all.
@@ -89,25 +109,13 @@ func TestFastPathStatsDuringRun(t *testing.T) {
 		for i := range fs {
 			fs[i] = futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return i, nil })
 		}
-		done := make(chan struct{})
-		var checker sync.WaitGroup
-		checker.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				checkIdentity(t, ex.Stats())
-			}
-		})
+		stop := checkStatsLoop(t, ex)
 		for i, f := range fs {
 			if v, err := f.Result(context.Background()); v != i || err != nil {
 				t.Fatalf("round %d: Result = %d, %v; want %d, nil", round, v, err, i)
 			}
 		}
-		close(done)
-		checker.Wait()
+		stop()
 	}
 	waitFor(t, func() bool { return ex.Stats().Running == 0 })
 	s := ex.Stats()
@@ -306,19 +314,7 @@ func TestRingGrowsUnderLoad(t *testing.T) {
 	var count atomic.Int64
 	var ran sync.WaitGroup
 	ran.Add(submitters * each)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			checkIdentity(t, ex.Stats())
-			runtime.Gosched()
-		}
-	})
+	stop := checkStatsLoop(t, ex)
 	var subs sync.WaitGroup
 	for range submitters {
 		subs.Go(func() {
@@ -332,8 +328,7 @@ func TestRingGrowsUnderLoad(t *testing.T) {
 	}
 	subs.Wait()
 	awaitAll(t, &ran, "tasks")
-	close(done)
-	wg.Wait()
+	stop()
 	if got := count.Load(); got != submitters*each {
 		t.Fatalf("%d tasks ran; want %d", got, submitters*each)
 	}
