@@ -17,9 +17,10 @@ import (
 // queue: each slot has a sequence number that says whose turn it is. A producer claims
 // a position by advancing tail with a compare-and-swap, fills the slot, then publishes
 // it by storing the slot's sequence; a consumer claims a published position by
-// advancing head the same way. Once closed (shutdown or a broken executor), the ring
-// refuses every push; closing waits for the positions already claimed to be published,
-// so no accepted task is stranded.
+// advancing head the same way. Once closed (at shutdown, when the executor breaks, or
+// when a bigger or smaller ring replaces it), the ring refuses every push; whoever
+// closes it waits for the positions already claimed to be published, so no accepted
+// task is stranded.
 //
 // The gate is a bit of head that shuts out the consumers that do not hold the lock:
 // their compare-and-swap fails while it is set, so that the lock's holder, which
