@@ -38,7 +38,7 @@ func (p *pool) releaseFast(w *worker, o outcome) (next task, counted bool) {
 		switch cause := t.expired(); {
 		case cause != nil:
 			c.pending++
-			w.held, w.heldCause = t, cause
+			w.held = t
 		case t.claim():
 			c.started++
 			c.running++
@@ -76,14 +76,14 @@ func (p *pool) foldLocked(w *worker) {
 // counted pending by foldLocked, it is set aside to be canceled (see cancelDoomed), or
 // counted canceled if its context's watch canceled it already.
 func (p *pool) heldLocked(w *worker) {
-	t, cause := w.held, w.heldCause
-	w.held, w.heldCause = nil, nil
+	t := w.held
+	w.held = nil
 	if !t.accept() {
 		p.n.pending--
 		p.n.canceled++
 		return
 	}
-	p.doomLocked(t, cause)
+	p.doomLocked(t, t.expired()) // a context that has ended stays ended, with the same cause
 }
 
 // quiesceLocked shuts the ring's gate, waits until every task workers took through it

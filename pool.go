@@ -55,7 +55,7 @@ type pool struct {
 	broken     error // non-nil once an initializer failed; matches ErrBroken
 	doomed     []doomed
 	n          counts
-	gateOpen   bool   // the ring's gate is open: workers take from it without the lock
+	gateOpen   bool   // the ring's gate is open (ringGated clear in ring.head, which only the lock's holder changes)
 	fastTaken  uint64 // tasks workers took through the gate and whose counts are folded into n
 }
 
@@ -316,7 +316,7 @@ func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 	w.cur = nil
 	p.foldLocked(w)
 	if !counted {
-		p.countLocked(o)
+		p.n.count(o)
 	}
 	if w.held != nil {
 		p.heldLocked(w)

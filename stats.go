@@ -74,9 +74,6 @@ type counts struct {
 	queueWait, runTime                                                  time.Duration
 }
 
-// countLocked counts the outcome of a task that was running.
-func (p *pool) countLocked(o outcome) { p.n.count(o) }
-
 // count counts the outcome of a task that was running.
 func (n *counts) count(o outcome) {
 	n.running--

@@ -285,6 +285,6 @@ func (p *pool) since(start int64) time.Duration {
 // inlineDone counts the outcome of a task run by its submitter.
 func (p *pool) inlineDone(o outcome) {
 	p.mu.Lock()
-	p.countLocked(o)
+	p.n.count(o)
 	p.mu.Unlock()
 }

@@ -23,10 +23,9 @@ type worker struct {
 	// The worker's own counts of what it took through the ring's gate (see fast.go):
 	// written without the lock by the worker, read and cleared under the lock by
 	// foldLocked, once taken says they are settled.
-	c         counts
-	taken     atomic.Uint64 // positions of the ring this worker took and counted in c
-	held      task          // a task it took whose context had ended, to cancel under the lock
-	heldCause error
+	c     counts
+	taken atomic.Uint64 // positions of the ring this worker took and counted in c
+	held  task          // a task it took whose context had ended, to cancel under the lock
 
 	// Owned by the worker's goroutine.
 	ready     bool          // the initializer has run
