@@ -19,8 +19,8 @@ import "runtime"
 // task whose context ended while it waited in the ring is not started: it is counted
 // pending, and left in w.held for the locked path to cancel.
 func (p *pool) releaseFast(w *worker, o outcome) (next task, counted bool) {
-	if !p.fast.Load() {
-		return nil, false // the gate is shut too; and p.ring may not be set yet
+	if !p.gate.Load() {
+		return nil, false // the gate is shut; p.ring may not be set yet
 	}
 	r := p.ring.Load()
 	for {
@@ -115,15 +115,17 @@ func (p *pool) quiesceLocked() {
 
 // gateLocked shuts the ring's gate: from now on only the lock's holder takes from it.
 func (p *pool) gateLocked() {
-	if p.gateOpen {
+	if p.gate.Load() {
 		p.ring.Load().head.Or(ringGated)
-		p.gateOpen = false
+		p.gate.Store(false)
 	}
 }
 
-// gateOpenLocked reports whether workers may take from the ring without the lock: as
-// for submitters (ringOpenLocked), and the queue proper is empty (its tasks are older
-// than the ring's), and no worker is to exit (they exit under the lock).
+// gateOpenLocked reports whether workers may take from the ring without the lock:
+// while submitters may use it (open, see ringOpenLocked) or while a graceful shutdown
+// drains it, if the queue proper is empty (its tasks are older than the ring's) and no
+// worker is to exit (they exit under the lock).
 func (p *pool) gateOpenLocked(open bool) bool {
-	return open && p.q.n == 0 && p.workers == p.limitLocked()
+	drain := p.shutdown && p.broken == nil && p.ring.Load() != nil
+	return (open || drain) && p.q.n == 0 && p.workers == p.limitLocked()
 }

@@ -377,3 +377,103 @@ func TestRingShrinksWhenIdle(t *testing.T) {
 		t.Errorf("Stats = %+v; want %d completed", s, 3*3004)
 	}
 }
+
+// TestShutdownDrainsRing shuts down an executor whose worker is busy and whose ring
+// holds a hundred tasks: the shutdown refuses new work at once, and the worker then
+// drains the ring without the lock, in submission order.
+func TestShutdownDrainsRing(t *testing.T) {
+	ex, g := busyExecutor(t)
+	const n = 100
+	var order startOrder
+	order.goN(t, ex, n)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	var se *futures.ShutdownError
+	if err := ex.Shutdown(ended); !errors.As(err, &se) || se.Running != 1 || se.Queued != n {
+		t.Fatalf("Shutdown(ended context) = %v; want a *ShutdownError with 1 running and %d queued", err, n)
+	}
+	if err := ex.Go(func(context.Context) {}); !errors.Is(err, futures.ErrShutdown) {
+		t.Fatalf("Go after Shutdown = %v; want ErrShutdown", err)
+	}
+	g.open()
+	order.check(t, n)
+	if err := ex.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	// ShutdownError counted the ring's tasks by moving them to the queue: the ones the
+	// worker took through the ring are the ones it had not moved.
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Submitted != n+2 || s.Completed != n+1 || s.Rejected != 1 {
+		t.Errorf("Stats = %+v; want %d submitted, %d completed, 1 rejected", s, n+2, n+1)
+	}
+}
+
+// TestShutdownDrainsRingWithoutLock checks that the drain takes the lock-free path:
+// with no one asking for exact counts meanwhile, every task that waited in the ring is
+// taken from it without the lock.
+func TestShutdownDrainsRingWithoutLock(t *testing.T) {
+	ex, g := busyExecutor(t)
+	const n = 100
+	var order startOrder
+	order.goN(t, ex, n)
+	done := make(chan error)
+	go func() { done <- ex.Shutdown(context.Background()) }()
+	probes := 0 // accepted before the shutdown began: they go through the ring too
+	waitFor(t, func() bool {
+		err := ex.Go(func(context.Context) {})
+		if err == nil {
+			probes++
+		}
+		return errors.Is(err, futures.ErrShutdown)
+	})
+	g.open()
+	order.check(t, n)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if got := futures.FastTaken(ex); got != uint64(n+probes) {
+		t.Errorf("the worker took %d of the %d tasks in the ring without the lock", got, n+probes)
+	}
+}
+
+// TestShutdownNowDuringDrain calls ShutdownNow while a graceful shutdown drains the
+// ring: the futures still in the ring are canceled, with ErrShutdown, and none runs.
+func TestShutdownNowDuringDrain(t *testing.T) {
+	ex, g := busyExecutor(t)
+	const n = 100
+	var ran atomic.Int64
+	fs := make([]*futures.Future[int], n)
+	for i := range fs {
+		fs[i] = futures.Submit(context.Background(), ex, func(context.Context) (int, error) {
+			ran.Add(1)
+			return i, nil
+		})
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	ex.Shutdown(ended)
+	stop := checkStatsLoop(t, ex)
+	ex.ShutdownNow(ended)
+	stop()
+	for i, f := range fs {
+		if !f.Canceled() {
+			t.Fatalf("future %d in the ring not canceled by ShutdownNow", i)
+		}
+		if _, err := f.Result(context.Background()); !errors.Is(err, futures.ErrShutdown) {
+			t.Fatalf("future %d: Result error %v; want ErrShutdown", i, err)
+		}
+	}
+	g.open()
+	if err := ex.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if ran.Load() != 0 {
+		t.Errorf("%d canceled tasks ran", ran.Load())
+	}
+	s := ex.Stats()
+	checkIdentity(t, s)
+	if s.Canceled != n || s.Completed != 1 {
+		t.Errorf("Stats = %+v; want %d canceled, 1 completed", s, n)
+	}
+}

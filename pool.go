@@ -36,6 +36,7 @@ type pool struct {
 	// every submission, written rarely.
 	_    [64]byte
 	fast atomic.Bool          // submitters may use ring; stored under mu, by unlock
+	gate atomic.Bool          // workers may take from ring without mu: the ring's gate is open (ringGated clear in its head); stored under mu
 	deep atomic.Uint64        // a backlog beyond which submitters yield: backlogPerWorker per worker; stored by unlock
 	ring atomic.Pointer[ring] // stored under mu: before fast is first stored true, and when it grows or shrinks
 	_    [64]byte
@@ -55,7 +56,6 @@ type pool struct {
 	broken     error // non-nil once an initializer failed; matches ErrBroken
 	doomed     []doomed
 	n          counts
-	gateOpen   bool   // the ring's gate is open (ringGated clear in ring.head, which only the lock's holder changes)
 	fastTaken  uint64 // tasks workers took through the gate and whose counts are folded into n
 }
 
@@ -151,8 +151,10 @@ func (p *pool) submit(ctx context.Context, t task) error {
 			return nil
 		}
 	}
-	// Tasks published to the ring are older than this one: queue them first.
-	p.absorbLocked(true)
+	if p.broken == nil && !p.shutdown {
+		// Tasks published to the ring are older than this one: queue them first.
+		p.absorbLocked(true)
+	}
 	for {
 		if p.broken != nil {
 			return p.refuseLocked(p.broken)

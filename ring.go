@@ -299,17 +299,17 @@ func (p *pool) unlock() {
 		}
 		p.fast.Store(open)
 	}
-	if gate := p.gateOpenLocked(open); gate != p.gateOpen {
+	if gate := p.gateOpenLocked(open); gate != p.gate.Load() {
 		if gate {
 			p.ring.Load().head.And(^uint64(ringGated))
-			p.gateOpen = true
+			p.gate.Store(true)
 		} else {
 			p.gateLocked()
 		}
 	}
 	var hs []handoff
-	if r := p.ring.Load(); !open && r != nil && r.ready() {
-		hs = p.settleLocked()
+	if r := p.ring.Load(); !open && r != nil && r.ready() && (len(p.idle) > 0 || !p.shutdown) {
+		hs = p.settleLocked() // during a shutdown, the busy workers drain the ring
 	}
 	if r := p.ring.Load(); !open && r != nil && len(r.slot) > ringMin && len(p.idle) == p.workers {
 		hs = append(hs, p.shrinkRingLocked()...)
@@ -330,10 +330,9 @@ type handoff struct {
 	start bool
 }
 
-// settleLocked moves the ring's tasks to the queue and gives pending tasks to idle
-// workers, then to new workers while the limit allows.
+// settleLocked gives pending tasks, the queue's and then the ring's, to idle workers,
+// then to new workers while the limit allows.
 func (p *pool) settleLocked() []handoff {
-	p.absorbLocked(false)
 	hs := p.handIdleLocked()
 	if p.shutdown || p.broken != nil {
 		return hs // no new workers
@@ -366,6 +365,25 @@ func deliver(hs []handoff) {
 			h.w.start(h.t)
 		} else {
 			h.w.wake <- h.t // never blocks: an idle worker's channel is empty
+		}
+	}
+}
+
+// sealRingLocked closes the ring and waits until every position claimed before is
+// published: from then on it holds every task it will ever hold, and workers drain it
+// (a shutdown lets them do so without the lock; see gateOpenLocked).
+func (p *pool) sealRingLocked() {
+	r := p.ring.Load()
+	if r == nil {
+		return
+	}
+	r.close()
+	end := r.tail.Load() &^ ringClosed
+	for pos := r.head.Load() &^ ringGated; pos < end; pos++ {
+		// A slot of a position below end holds pos (claimed, not yet published), pos+1
+		// (published) or pos+len (taken since); being closed, it is not claimed again.
+		for s := &r.slot[pos&r.mask]; s.seq.Load() < pos+1; {
+			runtime.Gosched()
 		}
 	}
 }

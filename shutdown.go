@@ -63,7 +63,8 @@ func (p *pool) await(ctx context.Context) error {
 	default:
 	}
 	p.mu.Lock()
-	p.quiesceLocked() // count what workers took through the ring
+	p.quiesceLocked()    // count what workers took through the ring
+	p.absorbLocked(true) // and what is still in it
 	running, live := 0, p.live
 	for w := range p.all {
 		if w.cur != nil {
@@ -94,12 +95,12 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 
 // shutdownLocked marks the pool shut down, wakes blocked submitters (they are
 // refused), and tells the idle workers to exit: it returns them, to be woken after the
-// lock is released. Tasks still in the submission ring are queued first, and go to
-// idle or new workers like any submission before the shutdown (the hand-offs, to be
-// made after the lock is released).
+// lock is released. The submission ring is sealed: its tasks stay there for the busy
+// workers to drain, or go to idle or new workers like any submission before the
+// shutdown (the hand-offs, to be made after the lock is released).
 func (p *pool) shutdownLocked() (exit []*worker, hs []handoff) {
 	if !p.shutdown {
-		p.closeRingLocked()
+		p.sealRingLocked()
 		if p.broken == nil {
 			hs = p.settleLocked()
 		}
