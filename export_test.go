@@ -33,3 +33,6 @@ func RingSize(e *Executor) int {
 	}
 	return 0
 }
+
+// BacklogMin is the least backlog behind which a submission yields.
+const BacklogMin = backlogMin

@@ -269,7 +269,7 @@ func TestFastPathTiming(t *testing.T) {
 }
 
 // TestRingGrowsInOrder floods four blocked workers with more tasks than the ring first
-// holds: it grows (to twice its size, as far as four workers' backlog allows) and then
+// holds: it grows (to twice the backlog behind which submitters yield) and then
 // overflows into the queue. Shrunk to one worker, the executor then runs every task
 // exactly once, in submission order, across the grown ring and the queue.
 func TestRingGrowsInOrder(t *testing.T) {
@@ -285,11 +285,15 @@ func TestRingGrowsInOrder(t *testing.T) {
 		<-started
 	}
 	before := futures.RingSize(ex)
-	const n = 5000
+	const n = 3 * futures.BacklogMin
 	var order startOrder
 	order.goN(t, ex, n)
-	if after := futures.RingSize(ex); after <= before {
+	after := futures.RingSize(ex)
+	if after <= before {
 		t.Errorf("the ring has %d slots after the flood, %d before: it did not grow", after, before)
+	}
+	if after >= n {
+		t.Fatalf("the ring grew to %d slots: the test no longer overflows it into the queue", after)
 	}
 	if err := ex.SetMaxWorkers(1); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ type pool struct {
 	_    [64]byte
 	fast atomic.Bool          // submitters may use ring; stored under mu, by unlock
 	gate atomic.Bool          // workers may take from ring without mu: the ring's gate is open (ringGated clear in its head); stored under mu
-	deep atomic.Uint64        // a backlog beyond which submitters yield: backlogPerWorker per worker; stored by unlock
+	deep atomic.Uint64        // the backlog beyond which submitters yield (deepLocked); stored by unlock
 	ring atomic.Pointer[ring] // stored under mu: before fast is first stored true, and when it grows or shrinks
 	_    [64]byte
 
@@ -114,6 +114,16 @@ func (p *pool) limitLocked() int { return p.maxWorkers + p.blocked }
 // BENCHMARKS.md); the backlog left is still enough to keep every worker busy while the
 // submitter waits for its turn.
 const backlogPerWorker = 256
+
+// backlogMin is the least backlog that is deep, whatever the number of workers. Each
+// time a submitter yields, the workers may empty the backlog and go idle before it
+// runs again, and waking an idle worker costs about 10 µs on a 2-core machine: with two
+// workers, a backlog of 512 tasks paid that every 500 tasks or so, 15 ns per task in a
+// flood (BENCHMARKS.md).
+const backlogMin = 4096
+
+// deepLocked is the backlog beyond which a submission yields.
+func (p *pool) deepLocked() int { return max(backlogPerWorker*p.workers, backlogMin) }
 
 // submit accepts t: it hands t to an idle worker, or starts a worker for it, or queues
 // it. Workers start only when none is idle, one per submission at most, up to the
@@ -215,7 +225,7 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	}
 	p.n.pending++
 	p.q.push(t, p.now())
-	deep := p.n.pending > backlogPerWorker*p.workers
+	deep := p.n.pending > p.deepLocked()
 	p.unlock()
 	if deep {
 		runtime.Gosched()
@@ -226,7 +236,7 @@ func (p *pool) submit(ctx context.Context, t task) error {
 // pushed follows a submission published in r at pos: behind a deep backlog, it yields
 // the processor once.
 func (p *pool) pushed(r *ring, pos uint64) {
-	if r.backlog(pos) > p.deep.Load() {
+	if r.deeper(pos, p.deep.Load()) {
 		runtime.Gosched()
 	}
 }

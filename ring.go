@@ -34,7 +34,8 @@ import (
 // flood grows it up to 1 MiB for as long as a worker is busy (see ringMin).
 type ring struct {
 	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
-	_    [56]byte      // tail is written by submitters, head by workers
+	seen atomic.Uint64 // a value head had (without ringGated), for deeper; on tail's line
+	_    [48]byte      // tail and seen are written by submitters, head by workers
 	head atomic.Uint64 // next position to take; ringGated is set while the gate is shut
 	_    [56]byte
 	// lockedTakes counts the positions taken by the lock's holder; the rest of head
@@ -77,6 +78,7 @@ func newRing(size int, start uint64) *ring {
 		r.slot[i].seq.Store(start + (uint64(i)-start)&r.mask) // its first position from start on
 	}
 	r.tail.Store(start)
+	r.seen.Store(start)
 	r.head.Store(start | ringGated)
 	return r
 }
@@ -106,14 +108,18 @@ func (r *ring) push(t task, at int64) (uint64, bool) {
 	}
 }
 
-// backlog returns how many positions are claimed and not yet taken, given a position
-// pushed just now.
-func (r *ring) backlog(pos uint64) uint64 {
-	h := r.head.Load() &^ ringGated
-	if pos < h {
-		return 0
+// deeper reports whether more than limit positions are claimed and not yet taken,
+// given a position pushed just now. It reads head, which workers write for every task
+// they take, only when a value head had before (seen, which the submitters keep on
+// their own cache line) leaves the answer open: head only grows, so pos-seen is at
+// least the backlog. While the backlog is shallow, that is once every limit pushes.
+func (r *ring) deeper(pos, limit uint64) bool {
+	if s := r.seen.Load(); pos < s || pos-s <= limit {
+		return false
 	}
-	return pos - h
+	h := r.head.Load() &^ ringGated
+	r.seen.Store(h)
+	return pos > h && pos-h > limit
 }
 
 // ready reports whether the next task is published. The caller holds the pool's mutex.
@@ -170,7 +176,7 @@ func (r *ring) full() bool {
 // twice the backlog submitters allow before they yield.
 func (p *pool) mayGrowLocked(r *ring) bool {
 	n := len(r.slot)
-	return n < ringMax && n < 2*backlogPerWorker*p.workers
+	return n < ringMax && n < 2*p.deepLocked()
 }
 
 // growRingLocked replaces the ring, which is full, with one twice its size that holds
@@ -290,7 +296,7 @@ func (p *pool) ringOpenLocked() bool {
 // a worker idles.
 func (p *pool) unlock() {
 	open := p.ringOpenLocked()
-	if d := uint64(backlogPerWorker * p.workers); open && d != p.deep.Load() {
+	if d := uint64(p.deepLocked()); open && d != p.deep.Load() {
 		p.deep.Store(d)
 	}
 	if open != p.fast.Load() {

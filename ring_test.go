@@ -208,7 +208,7 @@ func TestFloodLetsWorkersRun(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	ex := newExecutor(t, futures.WithMaxWorkers(1))
 	var ran atomic.Int64
-	const n = 2000
+	const n = 4 * futures.BacklogMin // beyond the backlog a single worker may have before submitters yield
 	for range n {
 		if err := ex.Go(func(context.Context) { ran.Add(1) }); err != nil {
 			t.Fatal(err)
