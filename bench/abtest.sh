@@ -2,7 +2,10 @@
 # abtest.sh compares two commits of the library side by side: it builds this module's
 # test binary at each commit (in temporary git worktrees), then runs the chosen cells
 # alternately, one batch per process, futures at both commits and the floor and pond
-# once per round, and prints the median, min and max of each in ns/task.
+# once per round, and prints the median, min and max of each in ns/task. The machines
+# here change speed for minutes at a time, so it also prints, for each cell, the median
+# of the ratios within a round (new/old, new/floor, old/floor): a round's four runs
+# are seconds apart, and their ratios hold better than medians taken across rounds.
 #
 #   bench/abtest.sh ROUNDS OLD NEW 'CELLS'
 #   bench/abtest.sh 7 3617270 main 'A/w=2 A/w=64 B/w=2 E/w=2'
@@ -49,3 +52,23 @@ sort -k1,1 -k2,2 -k3,3n "$tmp/runs" | awk '
 			printf "%-10s %-16s %10.1f %10.1f %10.1f\n", p[1], p[2], m, v[key, 1], v[key, c]
 		}
 	}'
+
+# Ratios within a round: the runs file lists each round's cells in order, four runs each.
+awk '
+	{ r[$1, $2, ++n[$1, $2]] = $3; if (!($1 in seen)) { seen[$1] = 1; cells[++k] = $1 } }
+	function median(a, c,   i, j, t) {
+		for (i = 2; i <= c; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+		return (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+	}
+	END {
+		printf "\n%-10s %10s %10s %10s\n", "cell", "new/old", "new/floor", "old/floor"
+		for (i = 1; i <= k; i++) {
+			c = cells[i]; m = n[c, "floor"]
+			for (j = 1; j <= m; j++) {
+				a[j] = r[c, "futures@new", j] / r[c, "futures@old", j]
+				b[j] = r[c, "futures@new", j] / r[c, "floor", j]
+				d[j] = r[c, "futures@old", j] / r[c, "floor", j]
+			}
+			printf "%-10s %10.3f %10.3f %10.3f\n", c, median(a, m), median(b, m), median(d, m)
+		}
+	}' "$tmp/runs"
