@@ -119,7 +119,7 @@ const backlogPerWorker = 256
 // time a submitter yields, the workers may empty the backlog and go idle before it
 // runs again, and waking an idle worker costs about 10 µs on a 2-core machine: with two
 // workers, a backlog of 512 tasks paid that every 500 tasks or so, 15 ns per task in a
-// flood (BENCHMARKS.md).
+// flood (BENCHMARKS.md). It is 128 KiB of the ring's slots, or 256 KiB of pending futures.
 const backlogMin = 4096
 
 // deepLocked is the backlog beyond which a submission yields.

@@ -30,8 +30,9 @@ import (
 // pool.quiesceLocked); unlock opens it again when workers may take from the ring.
 //
 // Cost: a push or a take is one compare-and-swap and two stores. The ring is 32 KiB,
-// allocated the first time an executor is busy enough to use it; with many workers, a
-// flood grows it up to 1 MiB for as long as a worker is busy (see ringMin).
+// allocated the first time an executor is busy enough to use it; a flood grows it, to
+// 256 KiB, or up to 1 MiB with many workers, for as long as a worker is busy (see
+// ringMin).
 type ring struct {
 	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
 	seen atomic.Uint64 // a value head had (without ringGated), for deeper; on tail's line
@@ -47,8 +48,8 @@ type ring struct {
 }
 
 // A ring starts with ringMin slots (32 KiB) and doubles, up to ringMax (1 MiB), when a
-// submitter finds it full while the backlog it allows (backlogPerWorker per worker, see
-// pool.submit) is more than half of it: so a flood's backlog stays in the ring, and the
+// submitter finds it full while the backlog it allows before it yields (see
+// pool.deepLocked) is more than half of it: so a flood's backlog stays in the ring, and the
 // workers keep taking without the lock, on executors with many workers too. Once it may
 // not grow, a submitter that finds it full takes the lock and moves its tasks to the
 // queue. Once every worker is idle, a grown ring is replaced by one of ringMin slots.
