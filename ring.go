@@ -34,11 +34,12 @@ import (
 // 256 KiB, or up to 1 MiB with many workers, for as long as a worker is busy (see
 // ringMin).
 type ring struct {
-	tail atomic.Uint64 // next position to claim; ringClosed is set once closed
-	seen atomic.Uint64 // a value head had (without ringGated), for deeper; on tail's line
-	_    [48]byte      // tail and seen are written by submitters, head by workers
-	head atomic.Uint64 // next position to take; ringGated is set while the gate is shut
-	_    [56]byte
+	tail   atomic.Uint64 // next position to claim; ringClosed is set once closed
+	seen   atomic.Uint64 // a value head had (without ringGated), for deeper
+	deepTo atomic.Uint64 // deeper takes the backlog to be deep up to this position
+	_      [40]byte      // tail, seen and deepTo are written by submitters, head by workers
+	head   atomic.Uint64 // next position to take; ringGated is set while the gate is shut
+	_      [56]byte
 	// lockedTakes counts the positions taken by the lock's holder; the rest of head
 	// was taken by workers through takeFast. Guarded by the pool's mutex.
 	lockedTakes uint64
@@ -111,17 +112,31 @@ func (r *ring) push(t task, at int64) (uint64, bool) {
 
 // deeper reports whether more than limit positions are claimed and not yet taken,
 // given a position pushed just now. It reads head, which workers write for every task
-// they take, only when a value head had before (seen, which the submitters keep on
-// their own cache line) leaves the answer open: head only grows, so pos-seen is at
-// least the backlog. While the backlog is shallow, that is once every limit pushes.
+// they take, as seldom as it can: a value head had before (seen) bounds the backlog
+// from above, since head only grows, so while the backlog is shallow it reads head once
+// every limit pushes; and once it finds the backlog deep, it takes it to stay deep for
+// the next deepRecheck pushes. Reading head at every push while deep, when the
+// submitter yields at every push, cost a flood of empty tasks a third of its time
+// (BENCHMARKS.md). seen and deepTo are on the submitters' cache line.
 func (r *ring) deeper(pos, limit uint64) bool {
+	if pos < r.deepTo.Load() {
+		return true
+	}
 	if s := r.seen.Load(); pos < s || pos-s <= limit {
 		return false
 	}
 	h := r.head.Load() &^ ringGated
 	r.seen.Store(h)
-	return pos > h && pos-h > limit
+	if pos > h && pos-h > limit {
+		r.deepTo.Store(pos + deepRecheck)
+		return true
+	}
+	return false
 }
+
+// deepRecheck is how many pushes deeper takes a deep backlog to stay deep. (8 gave
+// most of the gain; 64 a little more, with two and with 64 workers.)
+const deepRecheck = 64
 
 // ready reports whether the next task is published. The caller holds the pool's mutex.
 func (r *ring) ready() bool {

@@ -203,3 +203,43 @@ func TestRingConsumersConcurrent(t *testing.T) {
 		t.Fatalf("head minus lockedTakes = %d; takeFast took %d", took, fast.Load())
 	}
 }
+
+// TestRingDeeper checks the backlog test of submitters: shallow while at most limit
+// positions wait, deep beyond, and, once found deep, deep for the next deepRecheck
+// positions even if workers have taken everything meanwhile; after that it looks again.
+func TestRingDeeper(t *testing.T) {
+	const limit = 100
+	r := newRing(ringMin, 0)
+	var pos uint64
+	push := func() uint64 {
+		t.Helper()
+		p, ok := r.push(goTask(nil), 0)
+		if !ok {
+			t.Fatal("push refused")
+		}
+		return p
+	}
+	for range limit + 1 {
+		if pos = push(); r.deeper(pos, limit) {
+			t.Fatalf("deep at position %d with %d waiting; limit %d", pos, pos, limit)
+		}
+	}
+	pos = push()
+	if !r.deeper(pos, limit) {
+		t.Fatalf("shallow at position %d with %d waiting; limit %d", pos, pos, limit)
+	}
+	for { // empty it
+		if _, _, ok := r.take(); !ok {
+			break
+		}
+	}
+	for range deepRecheck - 1 {
+		if pos = push(); !r.deeper(pos, limit) {
+			t.Fatalf("shallow at position %d, within %d of the deep verdict", pos, deepRecheck)
+		}
+		r.take()
+	}
+	if pos = push(); r.deeper(pos, limit) {
+		t.Fatalf("still deep at position %d with nothing waiting, %d after the deep verdict", pos, deepRecheck)
+	}
+}
