@@ -25,8 +25,8 @@ import (
 // cleanup runs outside it.)
 //
 // Cost, measured on a 2-core machine (BENCHMARKS.md): a Submit and its Result cost
-// one allocation and a few hundred nanoseconds; a Go task costs no allocation and
-// about 100-200 ns; an idle executor costs no CPU.
+// one allocation and 135–194 ns; a Go task costs no allocation and 27–41 ns; an idle
+// executor costs no CPU.
 type Executor struct {
 	p *pool
 }
@@ -116,17 +116,18 @@ func (e *Executor) Workers() int {
 //
 // With a bounded queue, Go follows the executor's [FullPolicy]: under Block it waits
 // until there is room or the executor shuts down. The default queue is unbounded and
-// Go never waits for room, but when hundreds of tasks per worker are already queued,
-// Go yields the processor once (runtime.Gosched) so that the workers can catch up.
+// Go never waits for room, but when thousands of tasks are already queued (4,096, or
+// 256 per worker if that is more), Go yields the processor once (runtime.Gosched) so
+// that the workers can catch up.
 //
 // Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
-// either. On the 2-core machine of BENCHMARKS.md (medians of six table runs), a million
-// empty tasks cost 47–56 ns each from New to the end of Shutdown, 1.50–1.64 times a bare
-// buffered channel feeding the same two workers (pond: 58–70 ns); on 64 workers, 54–73
-// ns, 1.04–1.33 times the channel (pond: 112–148 ns); from eight submitters at once,
-// 43–46 ns, 1.09–1.19 times the channel (pond: 63–71 ns).
+// either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
+// million empty tasks cost 27–28 ns each from New to the end of Shutdown, 0.85–0.92
+// times a bare buffered channel feeding the same two workers (pond: 60–61 ns); on 64
+// workers, 37–41 ns, 0.83–0.95 times the channel (pond: 122–141 ns); from eight
+// submitters at once, 28–35 ns, 0.75–0.81 times the channel (pond: 64–78 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")

@@ -16,17 +16,17 @@ import "context"
 // room, and if it ends first the future finishes with ctx.Err().
 //
 // Like [Executor.Go], Submit never waits for room in the default, unbounded queue, but
-// yields the processor once when hundreds of tasks per worker are already queued.
+// yields the processor once when thousands of tasks are already queued.
 //
 // Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
 // which also serves as the queue entry); a context that can end or carries values
 // adds a few allocations, to link the task to it. While every worker is busy, neither
 // Submit nor the worker that takes the task takes a lock (see Go), and a worker
 // completes a future that nothing waits on without locking it. On the 2-core machine
-// of BENCHMARKS.md (medians of six table runs), a million Submit calls followed by a
-// Result on each cost 156–192 ns per task on two workers, 2.0–3.0 times a buffered
-// channel feeding closures that store their results (2.5 or less in five runs of six),
-// and 23–27% of what pond's futures cost.
+// of BENCHMARKS.md (medians of three table runs), a million Submit calls followed by a
+// Result on each cost 135–144 ns per task on two workers, 2.0–2.2 times a buffered
+// channel feeding closures that store their results, and 19–22% of what pond's
+// futures cost; on 64 workers, 182–194 ns, 1.37–1.45 times the channel.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
