@@ -212,7 +212,15 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	if len(p.idle) > 0 {
 		w := p.popIdleLocked()
 		p.startedLocked(w, t, 0)
-		p.unlock()
+		if len(p.idle) > 0 && len(p.doomed) == 0 {
+			// A worker is still idle, so the ring stays shut, as the last unlock
+			// published; absorbLocked emptied it, and a submitter that pushes into it
+			// late settles its own task (see unlock). Nothing for unlock to do: this
+			// spares a submission to an idle worker its checks.
+			p.mu.Unlock()
+		} else {
+			p.unlock()
+		}
 		w.wake <- t // never blocks: an idle worker's channel is empty
 		return nil
 	}
