@@ -117,9 +117,10 @@ const backlogPerWorker = 256
 
 // backlogMin is the least backlog that is deep, whatever the number of workers. Each
 // time a submitter yields, the workers may empty the backlog and go idle before it
-// runs again, and waking an idle worker costs about 10 µs on a 2-core machine: with two
-// workers, a backlog of 512 tasks paid that every 500 tasks or so, 15 ns per task in a
-// flood (BENCHMARKS.md). It is 128 KiB of the ring's slots, or 256 KiB of pending futures.
+// runs again, and waking them costs several microseconds on a 2-core machine: with two
+// workers, a deep backlog of 512 tasks paid that about 1,400 times per million tasks,
+// some 10 ns per task in a flood (BENCHMARKS.md). 4,096 tasks are 128 KiB of the
+// ring's slots, or 256 KiB of pending futures.
 const backlogMin = 4096
 
 // deepLocked is the backlog beyond which a submission yields.

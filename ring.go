@@ -50,10 +50,11 @@ type ring struct {
 
 // A ring starts with ringMin slots (32 KiB) and doubles, up to ringMax (1 MiB), when a
 // submitter finds it full while the backlog it allows before it yields (see
-// pool.deepLocked) is more than half of it: so a flood's backlog stays in the ring, and the
-// workers keep taking without the lock, on executors with many workers too. Once it may
-// not grow, a submitter that finds it full takes the lock and moves its tasks to the
-// queue. Once every worker is idle, a grown ring is replaced by one of ringMin slots.
+// pool.deepLocked) is more than half of it: so a flood's backlog stays in the ring, and
+// the workers keep taking without the lock, on executors with many workers too. Once it
+// may not grow, a submitter that finds it full takes the lock and moves its tasks to
+// the queue. Once every worker is idle, a grown ring is replaced by one of ringMin
+// slots.
 const (
 	ringMin = 1 << 10
 	ringMax = 1 << 15
@@ -411,9 +412,10 @@ func (p *pool) sealRingLocked() {
 }
 
 // closeRingLocked closes the ring and moves every task submitted through it to the
-// queue, so that shutdown and breakage deal with them like any queued task. The
-// caller sets shutdown or broken, so its unlock stores fast false; until then a
-// submitter that still sees it true finds the ring closed and takes the lock.
+// queue, so that ShutdownNow and breakage cancel or fail them like any queued task.
+// The caller sets shutdown or broken, so its unlock stores fast false; until then a
+// submitter that still sees it true finds the ring closed and takes the lock. (A
+// graceful shutdown seals the ring instead: see sealRingLocked.)
 func (p *pool) closeRingLocked() {
 	r := p.ring.Load()
 	if r == nil {
