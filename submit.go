@@ -24,9 +24,9 @@ import "context"
 // Submit nor the worker that takes the task takes a lock (see Go), and a worker
 // completes a future that nothing waits on without locking it. On the 2-core machine
 // of BENCHMARKS.md (medians of three table runs), a million Submit calls followed by a
-// Result on each cost 135–144 ns per task on two workers, 2.0–2.2 times a buffered
-// channel feeding closures that store their results, and 19–22% of what pond's
-// futures cost; on 64 workers, 182–194 ns, 1.37–1.45 times the channel.
+// Result on each cost 134–141 ns per task on two workers, 1.7–2.2 times a buffered
+// channel feeding closures that store their results, and 19–21% of what pond's
+// futures cost; on 64 workers, 183–199 ns, 1.33–1.70 times the channel.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
