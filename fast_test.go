@@ -390,10 +390,8 @@ func TestShutdownDrainsRing(t *testing.T) {
 	const n = 100
 	var order startOrder
 	order.goN(t, ex, n)
-	ended, cancel := context.WithCancel(context.Background())
-	cancel()
 	var se *futures.ShutdownError
-	if err := ex.Shutdown(ended); !errors.As(err, &se) || se.Running != 1 || se.Queued != n {
+	if err := ex.Shutdown(endedCtx()); !errors.As(err, &se) || se.Running != 1 || se.Queued != n {
 		t.Fatalf("Shutdown(ended context) = %v; want a *ShutdownError with 1 running and %d queued", err, n)
 	}
 	if err := ex.Go(func(context.Context) {}); !errors.Is(err, futures.ErrShutdown) {
@@ -454,11 +452,9 @@ func TestShutdownNowDuringDrain(t *testing.T) {
 			return i, nil
 		})
 	}
-	ended, cancel := context.WithCancel(context.Background())
-	cancel()
-	ex.Shutdown(ended)
+	ex.Shutdown(endedCtx())
 	stop := checkStatsLoop(t, ex)
-	ex.ShutdownNow(ended)
+	ex.ShutdownNow(endedCtx())
 	stop()
 	for i, f := range fs {
 		if !f.Canceled() {
