@@ -28,25 +28,27 @@ type worker struct {
 	held  task          // a task it took whose context had ended, to cancel under the lock
 
 	// Owned by the worker's goroutine.
-	ready     bool          // the initializer has run
-	wait      time.Duration // the running task's queue wait, for AfterTask
-	timer     *time.Timer   // keep-alive timer, made on first use
-	carry     task          // what release last returned, for the goroutine that replaces one
-	carryExit bool          // ended by runtime.Goexit
+	labels    context.Context // carries the worker's pprof labels, made once
+	ready     bool            // the initializer has run
+	wait      time.Duration   // the running task's queue wait, for AfterTask
+	timer     *time.Timer     // keep-alive timer, made on first use
+	carry     task            // what release last returned, for the goroutine that replaces one
+	carryExit bool            // ended by runtime.Goexit
 }
 
 // start runs the worker in a new goroutine, with pprof labels naming the executor and
 // the worker, beginning with the claimed task t.
 func (w *worker) start(t task) { w.spawn(t, false) }
 
-func (w *worker) spawn(t task, exit bool) {
-	labels := pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id))
-	go pprof.Do(context.Background(), labels, func(context.Context) { w.main(t, exit) })
-}
+func (w *worker) spawn(t task, exit bool) { go w.main(t, exit) }
 
 // main is the worker loop. t is a claimed task to run first, or nil to begin idle (or
 // to exit, if exit). The initializer runs once, before the first task.
 func (w *worker) main(t task, exit bool) {
+	if w.labels == nil {
+		w.labels = pprof.WithLabels(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)))
+	}
+	pprof.SetGoroutineLabels(w.labels) // the goroutine ends with the worker loop: nothing to restore
 	normal := false
 	defer func() {
 		if normal {
