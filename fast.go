@@ -100,7 +100,7 @@ func (p *pool) quiesceLocked() {
 	fast := r.head.Load()&^ringGated - r.lockedTakes
 	for {
 		sum := p.fastTaken
-		for w := range p.all {
+		for _, w := range p.all {
 			sum += w.taken.Load()
 		}
 		if sum == fast {
@@ -108,7 +108,7 @@ func (p *pool) quiesceLocked() {
 		}
 		runtime.Gosched()
 	}
-	for w := range p.all {
+	for _, w := range p.all {
 		p.foldLocked(w)
 	}
 }

@@ -47,7 +47,7 @@ type pool struct {
 	full       []*submitter // submissions blocked on a full queue, oldest first
 	workers    int          // workers that have not decided to exit
 	live       int          // worker goroutines that have not returned
-	all        map[*worker]struct{}
+	all        []*worker    // the live workers' goroutines; worker.at is each one's index
 	maxWorkers int
 	minWorkers int
 	blocked    int   // tasks blocked in Result on futures of this executor
@@ -383,12 +383,9 @@ func (p *pool) newWorkerLocked() *worker {
 	p.workers++
 	p.live++
 	p.n.peakWorkers = max(p.n.peakWorkers, p.live)
-	w := &worker{p: p, id: p.nextID, wake: make(chan task, 1)}
+	w := &worker{p: p, id: p.nextID, wake: make(chan task, 1), index: len(p.all)}
 	p.nextID++
-	if p.all == nil {
-		p.all = make(map[*worker]struct{})
-	}
-	p.all[w] = struct{}{}
+	p.all = append(p.all, w)
 	return w
 }
 
@@ -397,7 +394,10 @@ func (p *pool) exited(w *worker) {
 	p.mu.Lock()
 	p.live--
 	p.foldLocked(w)
-	delete(p.all, w)
+	last := p.all[len(p.all)-1]
+	p.all[w.index], last.index = last, w.index
+	p.all[len(p.all)-1] = nil
+	p.all = p.all[:len(p.all)-1]
 	if p.shutdown && p.live == 0 {
 		close(p.finished)
 	}

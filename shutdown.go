@@ -66,7 +66,7 @@ func (p *pool) await(ctx context.Context) error {
 	p.quiesceLocked()    // count what workers took through the ring
 	p.absorbLocked(true) // and what is still in it
 	running, live := 0, p.live
-	for w := range p.all {
+	for _, w := range p.all {
 		if w.cur != nil {
 			running++
 		}
@@ -135,7 +135,7 @@ func (p *pool) stopNow() {
 	queued := p.drainLocked(true)
 	idle, hs := p.shutdownLocked() // nothing is queued, so hs is empty
 	var running []task
-	for w := range p.all {
+	for _, w := range p.all {
 		if w.cur != nil {
 			running = append(running, w.cur)
 		}

@@ -14,6 +14,7 @@ import (
 type worker struct {
 	p     *pool
 	id    int
+	index int       // its place in p.all; guarded by p.mu
 	wake  chan task // hand-off of a claimed task while the worker is idle; nil means exit
 	first task      // the task a worker started by growLocked begins with
 
