@@ -25,7 +25,7 @@ import (
 // cleanup runs outside it.)
 //
 // Cost, measured on a 2-core machine (BENCHMARKS.md): a Submit and its Result cost
-// one allocation and 134–199 ns; a Go task costs no allocation and 29–36 ns; an idle
+// one allocation and 128–191 ns; a Go task costs no allocation and 27–45 ns; an idle
 // executor costs no CPU.
 type Executor struct {
 	p *pool
@@ -124,10 +124,10 @@ func (e *Executor) Workers() int {
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
 // either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
-// million empty tasks cost 29–32 ns each from New to the end of Shutdown, 0.85–0.97
-// times a bare buffered channel feeding the same two workers (pond: 58–61 ns); on 64
-// workers, 33–36 ns, 0.73–0.83 times the channel (pond: 122–133 ns); from eight
-// submitters at once, 29–36 ns, 0.77–0.91 times the channel (pond: 63–65 ns).
+// million empty tasks cost 27–31 ns each from New to the end of Shutdown, 0.84–0.95
+// times a bare buffered channel feeding the same two workers (pond: 60–62 ns); on 64
+// workers, 36–45 ns, 0.86–0.95 times the channel (pond: 118–131 ns); from eight
+// submitters at once, 27–30 ns, 0.72–0.78 times the channel (pond: 62–68 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")
