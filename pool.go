@@ -47,7 +47,7 @@ type pool struct {
 	full       []*submitter // submissions blocked on a full queue, oldest first
 	workers    int          // workers that have not decided to exit
 	live       int          // worker goroutines that have not returned
-	all        []*worker    // the live workers' goroutines; worker.at is each one's index
+	all        []*worker    // the workers whose goroutines have not returned; worker.index is each one's place
 	maxWorkers int
 	minWorkers int
 	blocked    int   // tasks blocked in Result on futures of this executor
