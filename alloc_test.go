@@ -78,3 +78,36 @@ func TestAllocsResultDone(t *testing.T) {
 		t.Errorf("Result on a done future: %v allocations; want 0", got)
 	}
 }
+
+// Starting a worker is the cost of a ramp, such as workload D's thousand sleeping
+// workers: the worker, the go statement's closure, and the worker's pprof labels
+// (three allocations, four from worker number 100 on, whose string is made). The
+// runtime adds up to two more in this test when it has none to reuse: the goroutine,
+// and the record of the task's blocking receive. So at most eight. A worker that
+// never idles makes no wake-up channel; before it made one at start, and passed its
+// first task as the go statement's argument, this test counted ten.
+func TestAllocsWorkerStart(t *testing.T) {
+	const n = 500
+	ex := newExecutor(t, futures.WithMaxWorkers(n+200))
+	gate := make(chan struct{})
+	started := make(chan struct{})
+	fn := func(context.Context) {
+		started <- struct{}{}
+		<-gate
+	}
+	start := func() {
+		if err := ex.Go(fn); err != nil {
+			t.Fatalf("Go() = %v; want nil", err)
+		}
+		<-started // its labels are made before it runs the task
+	}
+	for range 150 { // warm up: worker numbers from 100 on, whose strings allocate
+		start()
+	}
+	got := testing.AllocsPerRun(n, start)
+	close(gate)
+	if got > 8 {
+		t.Errorf("Go that starts a worker: %v allocations; want at most 8", got)
+	}
+	t.Logf("Go that starts a worker: %v allocations", got)
+}

@@ -364,6 +364,9 @@ func (p *pool) nextLocked(w *worker) (task, bool) {
 		p.workers--
 		return nil, true
 	}
+	if w.wake == nil {
+		w.wake = make(chan task, 1) // a worker that never idles needs none
+	}
 	p.idle = append(p.idle, w)
 	return nil, false
 }
@@ -383,7 +386,7 @@ func (p *pool) newWorkerLocked() *worker {
 	p.workers++
 	p.live++
 	p.n.peakWorkers = max(p.n.peakWorkers, p.live)
-	w := &worker{p: p, id: p.nextID, wake: make(chan task, 1), index: len(p.all)}
+	w := &worker{p: p, id: p.nextID, index: len(p.all)}
 	p.nextID++
 	p.all = append(p.all, w)
 	return w

@@ -25,7 +25,7 @@ func (e *Executor) SetMaxWorkers(n int) error {
 	shrunk := p.shrinkLocked()
 	p.unlock()
 	for _, w := range grown {
-		w.start(w.first)
+		w.start(w.carry)
 	}
 	p.cancelDoomed()
 	for _, w := range shrunk {
@@ -45,7 +45,7 @@ func (p *pool) growLocked() []*worker {
 		}
 		w := p.newWorkerLocked()
 		p.startedLocked(w, t, at)
-		w.first = t
+		w.carry = t // to begin with
 		ws = append(ws, w)
 	}
 	return ws
@@ -78,7 +78,7 @@ func (p *pool) blockBegin() {
 	}
 	p.unlock()
 	for _, w := range ws {
-		w.start(w.first)
+		w.start(w.carry)
 	}
 	p.cancelDoomed()
 }

@@ -15,8 +15,7 @@ type worker struct {
 	p     *pool
 	id    int
 	index int       // its place in p.all; guarded by p.mu
-	wake  chan task // hand-off of a claimed task while the worker is idle; nil means exit
-	first task      // the task a worker started by growLocked begins with
+	wake  chan task // hand-off of a claimed task while idle (nil means exit); made when it first idles
 
 	cur   task  // the running task, or nil; guarded by p.mu, but see releaseFast
 	curAt int64 // when cur was queued (0: not queued, or timing off); as cur
@@ -33,19 +32,23 @@ type worker struct {
 	ready     bool            // the initializer has run
 	wait      time.Duration   // the running task's queue wait, for AfterTask
 	timer     *time.Timer     // keep-alive timer, made on first use
-	carry     task            // what release last returned, for the goroutine that replaces one
-	carryExit bool            // ended by runtime.Goexit
+	carry     task            // the task the worker's next goroutine begins with (see main)
+	carryExit bool            // the next goroutine is to exit at once
 }
 
 // start runs the worker in a new goroutine, with pprof labels naming the executor and
 // the worker, beginning with the claimed task t.
-func (w *worker) start(t task) { w.spawn(t, false) }
+func (w *worker) start(t task) {
+	w.carry, w.carryExit = t, false
+	go w.main()
+}
 
-func (w *worker) spawn(t task, exit bool) { go w.main(t, exit) }
-
-// main is the worker loop. t is a claimed task to run first, or nil to begin idle (or
-// to exit, if exit). The initializer runs once, before the first task.
-func (w *worker) main(t task, exit bool) {
+// main is the worker loop, run by the worker's goroutine. It begins with w.carry: a
+// claimed task to run first, or nil to begin idle (or to exit, if w.carryExit). The
+// initializer runs once, before the first task. (main takes no arguments, so that the
+// go statement allocates no more than a pointer's worth.)
+func (w *worker) main() {
+	t, exit := w.carry, w.carryExit
 	if w.labels == nil {
 		w.labels = pprof.WithLabels(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)))
 	}
@@ -61,7 +64,7 @@ func (w *worker) main(t task, exit bool) {
 			w.p.exited(w)
 			return
 		}
-		w.spawn(w.carry, w.carryExit)
+		go w.main()
 	}()
 	if !w.ready {
 		w.carry, w.carryExit = nil, true // in case the initializer calls Goexit
