@@ -530,6 +530,28 @@ func TestExecutorLazyWorkers(t *testing.T) {
 	})
 }
 
+// TestRampLetsWorkersBegin starts workers from a goroutine that never blocks, on a
+// single processor: a submission that starts a worker while the one started before it
+// has not begun yields, so the workers begin their tasks during the ramp. (Without the
+// yield, the submitter would keep the only processor, and no task would have begun by
+// the end of the loop.)
+func TestRampLetsWorkersBegin(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const n = 100
+	ex := newExecutor(t, futures.WithMaxWorkers(n))
+	gate := make(chan struct{})
+	defer close(gate)
+	var begun atomic.Int64
+	for range n {
+		if err := ex.Go(func(context.Context) { begun.Add(1); <-gate }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := begun.Load(); got < n/2 {
+		t.Errorf("%d of %d tasks began while a submitter on one processor started their workers; want at least %d", got, n, n/2)
+	}
+}
+
 // C-083/C-084: workers carry the pprof labels "executor" (the executor's name) and
 // "worker" (the worker's number).
 func TestExecutorWorkerLabels(t *testing.T) {

@@ -50,10 +50,11 @@ type pool struct {
 	all        []*worker    // the workers whose goroutines have not returned; worker.index is each one's place
 	maxWorkers int
 	minWorkers int
-	blocked    int   // tasks blocked in Result on futures of this executor
-	nextID     int   // number for the next worker's pprof label
-	shutdown   bool  // no new submissions
-	broken     error // non-nil once an initializer failed; matches ErrBroken
+	blocked    int     // tasks blocked in Result on futures of this executor
+	nextID     int     // number for the next worker's pprof label
+	lastStart  *worker // the worker a submission started last, while its goroutine may not have begun
+	shutdown   bool    // no new submissions
+	broken     error   // non-nil once an initializer failed; matches ErrBroken
 	doomed     []doomed
 	n          counts
 	fastTaken  uint64 // tasks workers took through the gate and whose counts are folded into n
@@ -228,8 +229,15 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	if p.workers < p.limitLocked() {
 		w := p.newWorkerLocked()
 		p.startedLocked(w, t, 0)
+		prev := p.lastStart
+		p.lastStart = w
 		p.unlock()
 		w.start(t)
+		if prev != nil && !prev.begun.Load() {
+			// Workers this submitter started wait behind it for a processor: let them
+			// begin their tasks before it goes on (see worker.begun).
+			runtime.Gosched()
+		}
 		return nil
 	}
 	p.n.pending++
@@ -401,6 +409,9 @@ func (p *pool) exited(w *worker) {
 	p.all[w.index], last.index = last, w.index
 	p.all[len(p.all)-1] = nil
 	p.all = p.all[:len(p.all)-1]
+	if p.lastStart == w {
+		p.lastStart = nil
+	}
 	if p.shutdown && p.live == 0 {
 		close(p.finished)
 	}

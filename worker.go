@@ -27,6 +27,15 @@ type worker struct {
 	taken atomic.Uint64 // positions of the ring this worker took and counted in c
 	held  task          // a task it took whose context had ended, to cancel under the lock
 
+	// begun is set once the worker's first goroutine runs. A submission that starts a
+	// worker while the worker started before it has not begun yields the processor:
+	// a go statement queues the new goroutine on the submitter's processor, so a
+	// submitter that starts workers faster than the other processors take them (a
+	// thousand at once, on two cores) keeps them waiting until it runs out of work. On
+	// workload D the thousandth task then started 2.9-4.2 ms into a batch, and with the
+	// yield 1.3-1.7 ms (BENCHMARKS.md has the side-by-side runs).
+	begun atomic.Bool
+
 	// Owned by the worker's goroutine.
 	labels    context.Context // carries the worker's pprof labels, made once
 	ready     bool            // the initializer has run
@@ -49,6 +58,7 @@ func (w *worker) start(t task) {
 // go statement allocates no more than a pointer's worth.)
 func (w *worker) main() {
 	t, exit := w.carry, w.carryExit
+	w.begun.Store(true)
 	if w.labels == nil {
 		w.labels = pprof.WithLabels(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)))
 	}
