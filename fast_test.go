@@ -3,6 +3,7 @@ package futures_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -233,39 +234,58 @@ func TestFastPathCanceledInRing(t *testing.T) {
 }
 
 // TestFastPathTiming checks, on synctest's fake clock, that tasks taken without the
-// lock have their queue wait measured and passed to the hooks.
+// lock have their queue wait measured and passed to the hooks: a few, and a flood that
+// grows the ring (the timestamps move with the tasks) and overflows it into the queue.
 func TestFastPathTiming(t *testing.T) {
-	checkLeaks(t)
-	synctest.Test(t, func(t *testing.T) {
-		hooks, waits := queueWaits()
-		ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithHooks(hooks))
-		if err != nil {
-			t.Fatal(err)
+	for _, n := range []int{10, 3 * futures.BacklogMin} {
+		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
+			checkLeaks(t)
+			synctest.Test(t, func(t *testing.T) {
+				hooks, waits := queueWaits()
+				ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithHooks(hooks))
+				if err != nil {
+					t.Fatal(err)
+				}
+				g := make(gate)
+				futures.Submit(context.Background(), ex, blocker(g, nil))
+				synctest.Wait()
+				before := futures.RingSize(ex)
+				for range n {
+					ex.Go(func(context.Context) {})
+				}
+				grown := futures.RingSize(ex) > before
+				time.Sleep(time.Second)
+				close(g)
+				synctest.Wait() // the worker has run them all, and idles
+				if err := ex.Shutdown(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if got := futures.FastTaken(ex); n == 10 && got != uint64(n) {
+					t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
+				}
+				if n > 10 && !grown {
+					t.Errorf("a flood of %d tasks did not grow the ring", n)
+				}
+				if s := ex.Stats(); s.QueueWait != time.Duration(n)*time.Second || s.Completed != int64(n)+1 {
+					t.Errorf("Stats = %+v; want QueueWait %v, %d completed", s, time.Duration(n)*time.Second, n+1)
+				}
+				w := waits()
+				if len(w) != n+1 || w[0] != 0 || slices.ContainsFunc(w[1:], func(d time.Duration) bool { return d != time.Second }) {
+					t.Errorf("BeforeTask queue waits: %d of them, first %v, %d not 1s; want 0, then 1s for each of %d tasks",
+						len(w), w[0], countFunc(w[1:], func(d time.Duration) bool { return d != time.Second }), n)
+				}
+			})
+		})
+	}
+}
+
+func countFunc[T any](s []T, f func(T) bool) (n int) {
+	for _, v := range s {
+		if f(v) {
+			n++
 		}
-		g := make(gate)
-		futures.Submit(context.Background(), ex, blocker(g, nil))
-		synctest.Wait()
-		const n = 10
-		for range n {
-			ex.Go(func(context.Context) {})
-		}
-		time.Sleep(time.Second)
-		close(g)
-		synctest.Wait() // the worker has run them all, and idles
-		if err := ex.Shutdown(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if got := futures.FastTaken(ex); got != n {
-			t.Errorf("the worker took %d tasks without the lock; want %d", got, n)
-		}
-		if s := ex.Stats(); s.QueueWait != n*time.Second || s.Completed != n+1 {
-			t.Errorf("Stats = %+v; want QueueWait %v, %d completed", s, n*time.Second, n+1)
-		}
-		w := waits()
-		if len(w) != n+1 || w[0] != 0 || slices.ContainsFunc(w[1:], func(d time.Duration) bool { return d != time.Second }) {
-			t.Errorf("BeforeTask queue waits = %v; want 0, then 1s for each of %d tasks", w, n)
-		}
-	})
+	}
+	return n
 }
 
 // TestRingGrowsInOrder floods four blocked workers with more tasks than the ring first
