@@ -163,10 +163,6 @@ func (p *pool) submit(ctx context.Context, t task) error {
 			return nil
 		}
 	}
-	if p.broken == nil && !p.shutdown {
-		// Tasks published to the ring are older than this one: queue them first.
-		p.absorbLocked(true)
-	}
 	for {
 		if p.broken != nil {
 			return p.refuseLocked(p.broken)
@@ -240,6 +236,11 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		}
 		return nil
 	}
+	// Tasks published to the ring are older than this one: queue them first. (A task
+	// handed to a worker above needs no such care: the ring then holds only the tasks
+	// of submissions still in flight, which settle their own, and whose order against
+	// this one is not defined.)
+	p.absorbLocked(true)
 	p.n.pending++
 	p.q.push(t, p.now())
 	deep := p.n.pending > p.deepLocked()
