@@ -25,8 +25,9 @@ import (
 // cleanup runs outside it.)
 //
 // Cost, measured on a 2-core machine (BENCHMARKS.md): a Submit and its Result cost
-// one allocation and 128–191 ns; a Go task costs no allocation and 27–45 ns; an idle
-// executor costs no CPU.
+// one allocation and 135–220 ns; a Go task costs no allocation and 27–50 ns; an idle
+// executor costs no CPU. Starting a worker costs eight allocations, four of them its
+// pprof labels.
 type Executor struct {
 	p *pool
 }
@@ -124,10 +125,10 @@ func (e *Executor) Workers() int {
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
 // either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
-// million empty tasks cost 27–31 ns each from New to the end of Shutdown, 0.84–0.95
-// times a bare buffered channel feeding the same two workers (pond: 60–62 ns); on 64
-// workers, 36–45 ns, 0.86–0.95 times the channel (pond: 118–131 ns); from eight
-// submitters at once, 27–30 ns, 0.72–0.78 times the channel (pond: 62–68 ns).
+// million empty tasks cost 27–31 ns each from New to the end of Shutdown, 0.76–0.94
+// times a bare buffered channel feeding the same two workers (pond: 60–70 ns); on 64
+// workers, 42–50 ns, 0.94–1.16 times the channel (pond: 120–160 ns); from eight
+// submitters at once, 30–31 ns, 0.75–0.78 times the channel (pond: 65–79 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")
