@@ -203,8 +203,8 @@ func (p *pool) mayGrowLocked(r *ring) bool {
 // it read from the old slot, and counts it as usual); it waits for the positions
 // claimed and not yet published, a few instructions each. Since the positions carry
 // on, the tasks keep their order and quiesceLocked its arithmetic. It looks at no
-// worker: with a thousand workers, folding their counts here held the lock for tens
-// of microseconds at every growth.
+// worker (quiescing them, as it once did, was a pass over every worker under the lock
+// at every growth).
 func (p *pool) growRingLocked() *ring {
 	old := p.ring.Load()
 	old.close()

@@ -36,7 +36,8 @@ type worker struct {
 	// yield 1.3-1.7 ms (BENCHMARKS.md has the side-by-side runs).
 	begun atomic.Bool
 
-	// Owned by the worker's goroutine.
+	// Owned by the worker's goroutine (carry and carryExit also by whoever starts its
+	// first goroutine, before the go statement).
 	labels    context.Context // carries the worker's pprof labels, made once
 	ready     bool            // the initializer has run
 	wait      time.Duration   // the running task's queue wait, for AfterTask
