@@ -27,15 +27,6 @@ type worker struct {
 	taken atomic.Uint64 // positions of the ring this worker took and counted in c
 	held  task          // a task it took whose context had ended, to cancel under the lock
 
-	// begun is set once the worker's first goroutine runs. A submission that starts a
-	// worker while the worker started before it has not begun yields the processor:
-	// a go statement queues the new goroutine on the submitter's processor, so a
-	// submitter that starts workers faster than the other processors take them (a
-	// thousand at once, on two cores) keeps them waiting until it runs out of work. On
-	// workload D the thousandth task then started 2.9-4.2 ms into a batch, and with the
-	// yield 1.3-1.7 ms (BENCHMARKS.md has the side-by-side runs).
-	begun atomic.Bool
-
 	// Owned by the worker's goroutine (carry and carryExit also by whoever starts its
 	// first goroutine, before the go statement).
 	labels    context.Context // carries the worker's pprof labels, made once
@@ -44,6 +35,15 @@ type worker struct {
 	timer     *time.Timer     // keep-alive timer, made on first use
 	carry     task            // the task the worker's next goroutine begins with (see main)
 	carryExit bool            // the next goroutine is to exit at once
+
+	// begun is set once the worker's first goroutine runs. A submission that starts a
+	// worker while the worker started before it has not begun yields the processor:
+	// a go statement queues the new goroutine on the submitter's processor, so a
+	// submitter that starts workers faster than the other processors take them (a
+	// thousand at once, on two cores) keeps them waiting until it runs out of work. On
+	// workload D the thousandth task then started 2.9-4.2 ms into a batch, and with the
+	// yield 1.3-1.7 ms (BENCHMARKS.md has the side-by-side runs).
+	begun atomic.Bool // after carryExit, in its padding: the worker stays 240 bytes
 }
 
 // start runs the worker in a new goroutine, with pprof labels naming the executor and
