@@ -212,9 +212,9 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		p.startedLocked(w, t, 0)
 		if len(p.idle) > 0 && len(p.doomed) == 0 {
 			// A worker is still idle, so the ring stays shut, as the last unlock
-			// published; absorbLocked emptied it, and a submitter that pushes into it
-			// late settles its own task (see unlock). Nothing for unlock to do: this
-			// spares a submission to an idle worker its checks.
+			// published, and holds at most the tasks of submitters that pushed into it
+			// late, which settle their own (see unlock). Nothing for unlock to do:
+			// this spares a submission to an idle worker its checks.
 			p.mu.Unlock()
 		} else {
 			p.unlock()

@@ -18,15 +18,13 @@ func (e *Executor) SetMaxWorkers(n int) error {
 		return invalid("SetMaxWorkers(%d): the maximum number of workers must be at least %d", n, min)
 	}
 	p.maxWorkers = n
-	var grown []*worker
+	var grown []handoff
 	if p.broken == nil && (!p.shutdown || p.live > 0) {
-		grown = p.growLocked()
+		grown = p.growLocked(nil)
 	}
 	shrunk := p.shrinkLocked()
 	p.unlock()
-	for _, w := range grown {
-		w.start(w.carry)
-	}
+	deliver(grown)
 	p.cancelDoomed()
 	for _, w := range shrunk {
 		w.wake <- nil
@@ -34,10 +32,9 @@ func (e *Executor) SetMaxWorkers(n int) error {
 	return nil
 }
 
-// growLocked starts workers for pending tasks while the limit allows; it returns them,
-// to be started after the lock is released.
-func (p *pool) growLocked() []*worker {
-	var ws []*worker
+// growLocked makes workers for pending tasks while the limit allows, and appends to hs
+// the hand-offs that start them, to be delivered after the lock is released.
+func (p *pool) growLocked(hs []handoff) []handoff {
 	for len(p.idle) == 0 && p.workers < p.limitLocked() {
 		t, at := p.popLocked()
 		if t == nil {
@@ -45,10 +42,9 @@ func (p *pool) growLocked() []*worker {
 		}
 		w := p.newWorkerLocked()
 		p.startedLocked(w, t, at)
-		w.carry = t // to begin with
-		ws = append(ws, w)
+		hs = append(hs, handoff{w: w, t: t, start: true})
 	}
-	return ws
+	return hs
 }
 
 // shrinkLocked takes idle workers above the limit off the idle list; they are to be
@@ -72,14 +68,12 @@ func (p *pool) shrinkLocked() []*worker {
 func (p *pool) blockBegin() {
 	p.mu.Lock()
 	p.blocked++
-	var ws []*worker
+	var hs []handoff
 	if p.broken == nil {
-		ws = p.growLocked()
+		hs = p.growLocked(nil)
 	}
 	p.unlock()
-	for _, w := range ws {
-		w.start(w.carry)
-	}
+	deliver(hs)
 	p.cancelDoomed()
 }
 

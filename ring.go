@@ -363,10 +363,7 @@ func (p *pool) settleLocked() []handoff {
 	if p.shutdown || p.broken != nil {
 		return hs // no new workers
 	}
-	for _, w := range p.growLocked() {
-		hs = append(hs, handoff{w: w, t: w.carry, start: true})
-	}
-	return hs
+	return p.growLocked(hs)
 }
 
 // handIdleLocked gives pending tasks to idle workers, the most recently idle first.
