@@ -270,22 +270,18 @@ func TestFastPathTiming(t *testing.T) {
 					t.Errorf("Stats = %+v; want QueueWait %v, %d completed", s, time.Duration(n)*time.Second, n+1)
 				}
 				w := waits()
-				if len(w) != n+1 || w[0] != 0 || slices.ContainsFunc(w[1:], func(d time.Duration) bool { return d != time.Second }) {
-					t.Errorf("BeforeTask queue waits: %d of them, first %v, %d not 1s; want 0, then 1s for each of %d tasks",
-						len(w), w[0], countFunc(w[1:], func(d time.Duration) bool { return d != time.Second }), n)
+				if len(w) != n+1 {
+					t.Fatalf("BeforeTask saw %d tasks; want %d", len(w), n+1)
+				}
+				if w[0] != 0 {
+					t.Errorf("the first task's queue wait = %v; want 0", w[0])
+				}
+				if i := slices.IndexFunc(w[1:], func(d time.Duration) bool { return d != time.Second }); i >= 0 {
+					t.Errorf("queue wait of task %d = %v; want 1s for each of the %d queued tasks", i+1, w[i+1], n)
 				}
 			})
 		})
 	}
-}
-
-func countFunc[T any](s []T, f func(T) bool) (n int) {
-	for _, v := range s {
-		if f(v) {
-			n++
-		}
-	}
-	return n
 }
 
 // TestRingGrowsInOrder floods four blocked workers with more tasks than the ring first
