@@ -119,7 +119,9 @@ func (e *Executor) Workers() int {
 // until there is room or the executor shuts down. The default queue is unbounded and
 // Go never waits for room, but when thousands of tasks are already queued (4,096, or
 // 256 per worker if that is more), Go yields the processor once (runtime.Gosched) so
-// that the workers can catch up.
+// that the workers can catch up. A Go that starts a worker also yields once when the
+// worker started before it has not yet begun to run, so that a burst of starts does
+// not keep the new workers waiting for the submitter's processor.
 //
 // Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring

@@ -16,7 +16,8 @@ import "context"
 // room, and if it ends first the future finishes with ctx.Err().
 //
 // Like [Executor.Go], Submit never waits for room in the default, unbounded queue, but
-// yields the processor once when thousands of tasks are already queued.
+// yields the processor once when thousands of tasks are already queued, or when it
+// starts a worker while the one started before has not yet begun to run.
 //
 // Cost: with ctx = context.Background() or context.TODO(), one allocation (the future,
 // which also serves as the queue entry); a context that can end or carries values
