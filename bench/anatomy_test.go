@@ -23,7 +23,7 @@ import (
 //     every processor is idle);
 //   - ms/batch: the batch, from the pool's creation to the end of its shutdown.
 //
-// A batch of 10,000 tasks on 1000 workers lasts at least ramp-ms + 10 × sleep-ms, and
+// A batch of 10,000 tasks on 1000 workers lasts about ramp-ms + 10 × sleep-ms, and about
 // last-ms + sleep-ms; a library can differ from another in D by its ramp (starting
 // workers and queueing the backlog), by how late the timers fire while it runs, or by
 // how long a worker takes from the end of one task to the start of the next. The
