@@ -9,8 +9,9 @@
 //
 // It builds the test binary with "go test -c" (or takes one with -bin), calibrates the
 // CPU-bound task of workload C once and passes it to every run, then execs the binary
-// once per cell and round with -test.bench=^...$ -test.run=^$ -test.count=1 and a fixed
-// -test.benchtime=Nx. Progress goes to stderr.
+// once per cell and round (three times per round for workload D, the noisiest cell)
+// with -test.bench=^...$ -test.run=^$ -test.count=1 and a fixed -test.benchtime=Nx.
+// Progress goes to stderr.
 package main
 
 import (
@@ -53,6 +54,7 @@ type column struct {
 	sub       []string // sub-benchmark levels after lib=..., e.g. ["w=2"]
 	libs      []string // libraries that have this cell; the others are n/a
 	benchtime string   // -test.benchtime
+	repeat    int      // runs of each cell per round; 0 means 1
 	metrics   []string // the metrics shown, one table row each
 	base      string   // lib whose median is the ratio's base; "" with baseCol
 	baseCol   string   // or: the label of another column whose futures cell is the base
@@ -69,7 +71,11 @@ func columns() []column {
 		{label: "B " + w, bench: "BenchmarkB", sub: []string{w}, libs: libs, benchtime: "1x", metrics: []string{"ns/task"}, base: "floor"},
 		{label: "B w=64", bench: "BenchmarkB", sub: []string{"w=64"}, libs: libs, benchtime: "1x", metrics: []string{"ns/task"}, base: "floor"},
 		{label: "C " + w, bench: "BenchmarkC", sub: []string{w}, libs: libs, benchtime: "1x", metrics: []string{"ns/task"}, base: "floor"},
-		{label: "D w=1000", bench: "BenchmarkD", sub: []string{"w=1000"}, libs: libs, benchtime: "5x", metrics: []string{"ns/task"}, base: "floor"},
+		// D runs three times per round: its target ranks futures among six pools whose
+		// medians lie within a few percent of each other, and its runs spread the
+		// most (a 1 ms sleep lasts 1.2–2.0 ms, depending on how late the runtime's
+		// timers fire; see BENCHMARKS.md).
+		{label: "D w=1000", bench: "BenchmarkD", sub: []string{"w=1000"}, libs: libs, benchtime: "5x", repeat: 3, metrics: []string{"ns/task"}, base: "floor"},
 		{label: "E " + w, bench: "BenchmarkE", sub: []string{w}, libs: libs, benchtime: "1x", metrics: []string{"ns/task"}, base: "floor"},
 		{label: "F " + w, bench: "BenchmarkF", sub: []string{w}, libs: libs, benchtime: "1x", metrics: []string{"p50-ns", "p99-ns"}, base: "floor"},
 		{label: "G " + w, bench: "BenchmarkG", sub: []string{w}, libs: []string{"floor", "futures"}, benchtime: "1x", metrics: []string{"ns/task"}, base: "floor"},
@@ -85,6 +91,9 @@ func columns() []column {
 }
 
 func scaled(n int) int { return max(1, int(float64(n)**scale)) }
+
+// repeats is how many times each of c's cells runs per round.
+func (c *column) repeats() int { return max(c.repeat, 1) }
 
 // A cell is one library in one column.
 type cell struct {
@@ -154,12 +163,11 @@ func run() error {
 			c := &cell{col: &cols[i], lib: lib}
 			if filter == nil || filter.MatchString(c.name()) {
 				cs = append(cs, c)
-				total++
+				total += *runs * cols[i].repeats()
 			}
 		}
 		byCol = append(byCol, cs)
 	}
-	total *= *runs
 
 	var raw io.Writer = io.Discard
 	if *rawPath != "" {
@@ -172,25 +180,34 @@ func run() error {
 		fmt.Fprintln(raw, "round\tcell\tunit\tvalue")
 	}
 
-	// Interleave: every round runs every cell once, column by column, with the
-	// libraries' order rotated from round to round.
+	// Interleave: every round runs every cell once (or repeat times), column by
+	// column, with the libraries' order rotated from run to run. In -raw, a cell's
+	// runs are numbered from 1 in the order they ran, so that the runs with the same
+	// number in one column ran one after another.
 	start := time.Now()
 	done := 0
 	for r := range *runs {
 		for _, cs := range byCol {
-			for k := range cs {
-				c := cs[(k+r)%len(cs)]
-				done++
-				res, err := runCell(binary, env, c)
-				if err != nil {
-					return fmt.Errorf("%s (round %d): %w", c.name(), r+1, err)
-				}
-				c.runs = append(c.runs, res)
-				m := c.col.metrics[0]
-				fmt.Fprintf(os.Stderr, "[%d/%d %s] %s: %s %s\n", done, total, time.Since(start).Round(time.Second), c.name(), num(res.metrics[m]), m)
-				fmt.Fprintf(raw, "%d\t%s\t%s\t%g\n", r+1, c.name(), "peak-rss-bytes", res.rss)
-				for unit, v := range res.metrics {
-					fmt.Fprintf(raw, "%d\t%s\t%s\t%g\n", r+1, c.name(), unit, v)
+			if len(cs) == 0 {
+				continue
+			}
+			reps := cs[0].col.repeats()
+			for j := range reps {
+				n := r*reps + j // this column's run number, from 0
+				for k := range cs {
+					c := cs[(k+n)%len(cs)]
+					done++
+					res, err := runCell(binary, env, c)
+					if err != nil {
+						return fmt.Errorf("%s (run %d): %w", c.name(), n+1, err)
+					}
+					c.runs = append(c.runs, res)
+					m := c.col.metrics[0]
+					fmt.Fprintf(os.Stderr, "[%d/%d %s] %s: %s %s\n", done, total, time.Since(start).Round(time.Second), c.name(), num(res.metrics[m]), m)
+					fmt.Fprintf(raw, "%d\t%s\t%s\t%g\n", n+1, c.name(), "peak-rss-bytes", res.rss)
+					for unit, v := range res.metrics {
+						fmt.Fprintf(raw, "%d\t%s\t%s\t%g\n", n+1, c.name(), unit, v)
+					}
 				}
 			}
 		}
@@ -244,7 +261,7 @@ func parse(out string) map[string]float64 {
 
 func printHeader(spin int, elapsed time.Duration) {
 	fmt.Printf("Machine: %d CPUs (%s), GOMAXPROCS=%d, %s/%s, %s.\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Printf("Runs: %d per cell, each in a fresh process, libraries interleaved; table run took %s.\n", *runs, elapsed.Round(time.Second))
+	fmt.Printf("Runs: %d per cell (%d for D), each in a fresh process, libraries interleaved; table run took %s.\n", *runs, 3**runs, elapsed.Round(time.Second))
 	fmt.Printf("Workload C: %d spin iterations per task (calibrated to %s).", spin, work.SpinDuration)
 	if *scale != 1 {
 		fmt.Printf(" Batch sizes scaled by %g.", *scale)
