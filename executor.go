@@ -25,7 +25,7 @@ import (
 // cleanup runs outside it.)
 //
 // Cost, measured on a 2-core machine (BENCHMARKS.md): a Submit and its Result cost
-// one allocation and 124–270 ns; a Go task costs no allocation and 27–55 ns; an idle
+// one allocation and 131–187 ns; a Go task costs no allocation and 28–40 ns; an idle
 // executor costs no CPU. Starting a worker costs eight allocations, four of them its
 // pprof labels.
 type Executor struct {
@@ -127,10 +127,10 @@ func (e *Executor) Workers() int {
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
 // either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
-// million empty tasks cost 27–33 ns each from New to the end of Shutdown, 0.86–0.91
-// times a bare buffered channel feeding the same two workers (pond: 61–62 ns); on 64
-// workers, 35–54 ns, 0.78–0.96 times the channel (pond: 134–442 ns); from eight
-// submitters at once, 31–35 ns, 0.72–0.81 times the channel (pond: 63–101 ns).
+// million empty tasks cost 28–31 ns each from New to the end of Shutdown, 0.87–0.94
+// times a bare buffered channel feeding the same two workers (pond: 60–63 ns); on 64
+// workers, 38–40 ns, 0.71–0.87 times the channel (pond: 125–130 ns); from eight
+// submitters at once, 29–32 ns, 0.76–0.88 times the channel (pond: 62–66 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")
