@@ -177,7 +177,7 @@ func run() error {
 		}
 		defer f.Close()
 		raw = f
-		fmt.Fprintln(raw, "round\tcell\tunit\tvalue")
+		fmt.Fprintln(raw, "run\tcell\tunit\tvalue")
 	}
 
 	// Interleave: every round runs every cell once (or repeat times), column by
@@ -214,7 +214,7 @@ func run() error {
 	}
 	elapsed := time.Since(start)
 
-	printHeader(spin, elapsed)
+	printHeader(cols, spin, elapsed)
 	printTable(cols, byCol)
 	return nil
 }
@@ -259,9 +259,19 @@ func parse(out string) map[string]float64 {
 	return m
 }
 
-func printHeader(spin int, elapsed time.Duration) {
+func printHeader(cols []column, spin int, elapsed time.Duration) {
 	fmt.Printf("Machine: %d CPUs (%s), GOMAXPROCS=%d, %s/%s, %s.\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Printf("Runs: %d per cell (%d for D), each in a fresh process, libraries interleaved; table run took %s.\n", *runs, 3**runs, elapsed.Round(time.Second))
+	var more []string
+	for _, c := range cols {
+		if c.repeats() > 1 {
+			more = append(more, fmt.Sprintf("%d for %s", *runs*c.repeats(), c.label))
+		}
+	}
+	extra := ""
+	if len(more) > 0 {
+		extra = " (" + strings.Join(more, ", ") + ")"
+	}
+	fmt.Printf("Runs: %d per cell%s, each in a fresh process, libraries interleaved; table run took %s.\n", *runs, extra, elapsed.Round(time.Second))
 	fmt.Printf("Workload C: %d spin iterations per task (calibrated to %s).", spin, work.SpinDuration)
 	if *scale != 1 {
 		fmt.Printf(" Batch sizes scaled by %g.", *scale)
