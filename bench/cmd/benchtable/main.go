@@ -214,7 +214,7 @@ func run() error {
 	}
 	elapsed := time.Since(start)
 
-	printHeader(cols, spin, elapsed)
+	printHeader(byCol, spin, elapsed)
 	printTable(cols, byCol)
 	return nil
 }
@@ -259,12 +259,12 @@ func parse(out string) map[string]float64 {
 	return m
 }
 
-func printHeader(cols []column, spin int, elapsed time.Duration) {
+func printHeader(byCol [][]*cell, spin int, elapsed time.Duration) {
 	fmt.Printf("Machine: %d CPUs (%s), GOMAXPROCS=%d, %s/%s, %s.\n", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	var more []string
-	for _, c := range cols {
-		if c.repeats() > 1 {
-			more = append(more, fmt.Sprintf("%d for %s", *runs*c.repeats(), c.label))
+	for _, cs := range byCol {
+		if len(cs) > 0 && cs[0].col.repeats() > 1 {
+			more = append(more, fmt.Sprintf("%d for %s", *runs*cs[0].col.repeats(), cs[0].col.label))
 		}
 	}
 	extra := ""
