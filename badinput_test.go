@@ -33,161 +33,161 @@ func TestBadInput(t *testing.T) {
 	}
 
 	// newErr returns New's error, and checks that New returned no executor with it.
-	newErr := func(opts ...futures.Option) (error, string) {
+	newErr := func(opts ...futures.Option) (string, error) {
 		e, err := futures.New(opts...)
 		if e != nil {
 			defer e.Close()
-			return err, "New returned a non-nil *Executor with its error"
+			return "New returned a non-nil *Executor with its error", err
 		}
-		return err, ""
+		return "", err
 	}
 	// mapErr runs Map and returns the error of its single step.
-	mapErr := func(seq iter.Seq2[int, error]) (error, string) {
+	mapErr := func(seq iter.Seq2[int, error]) (string, error) {
 		var errs []error
 		var vals []int
 		for v, err := range seq {
 			vals, errs = append(vals, v), append(errs, err)
 		}
 		if len(errs) != 1 || vals[0] != 0 {
-			return errors.Join(errs...), fmt.Sprintf("Map yielded %d steps %v; want exactly one (0, error)", len(errs), vals)
+			return fmt.Sprintf("Map yielded %d steps %v; want exactly one (0, error)", len(errs), vals), errors.Join(errs...)
 		}
-		return errs[0], ""
+		return "", errs[0]
 	}
-	submitErr := func(f *futures.Future[int]) (error, string) {
+	submitErr := func(f *futures.Future[int]) (string, error) {
 		if f == nil {
-			return nil, "Submit returned a nil future"
+			return "Submit returned a nil future", nil
 		}
 		if st := f.State(); st != futures.Finished {
-			return nil, fmt.Sprintf("the refused future is %v; want finished at once", st)
+			return fmt.Sprintf("the refused future is %v; want finished at once", st), nil
 		}
 		_, err := f.Result(bg)
-		return err, ""
+		return "", err
 	}
 
 	cases := []struct {
 		name string
-		call func() (error, string) // the error, and a problem with the call's shape
+		call func() (string, error) // a problem with the call's shape, and the error
 		want []string               // substrings of the message
 	}{
 		// Submit and Go.
-		{"Submit(nil ctx)", func() (error, string) {
+		{"Submit(nil ctx)", func() (string, error) {
 			return submitErr(futures.Submit(nilCtx, ex, fltValue(1)))
 		}, []string{"Submit", "nil context"}},
-		{"Submit(nil executor)", func() (error, string) {
+		{"Submit(nil executor)", func() (string, error) {
 			return submitErr(futures.Submit(bg, nilEx, fltValue(1)))
 		}, []string{"Submit", "nil *Executor"}},
-		{"Submit(nil function)", func() (error, string) {
+		{"Submit(nil function)", func() (string, error) {
 			return submitErr(futures.Submit[int](bg, ex, nil))
 		}, []string{"Submit", "nil function"}},
-		{"Go(nil)", func() (error, string) { return ex.Go(nil), "" }, []string{"Go", "nil function"}},
+		{"Go(nil)", func() (string, error) { return "", ex.Go(nil) }, []string{"Go", "nil function"}},
 
 		// Futures.
-		{"nil future: Result", func() (error, string) {
+		{"nil future: Result", func() (string, error) {
 			v, err := nilFuture.Result(bg)
 			if v != 0 {
-				return err, fmt.Sprintf("value %v; want 0", v)
+				return fmt.Sprintf("value %v; want 0", v), err
 			}
-			return err, ""
+			return "", err
 		}, []string{"Result", "nil *Future"}},
-		{"nil future: Err", func() (error, string) { return nilFuture.Err(bg), "" }, []string{"nil *Future"}},
-		{"Result(nil ctx) on a pending future", func() (error, string) {
+		{"nil future: Err", func() (string, error) { return "", nilFuture.Err(bg) }, []string{"nil *Future"}},
+		{"Result(nil ctx) on a pending future", func() (string, error) {
 			_, err := pending.Future().Result(nilCtx)
-			return err, ""
+			return "", err
 		}, []string{"Result", "nil context"}},
-		{"Result(nil ctx) on a done future", func() (error, string) {
+		{"Result(nil ctx) on a done future", func() (string, error) {
 			// Misuse must not be reported only when the task happens to be
 			// unfinished: that turns a programming error into a timing-dependent one.
 			_, err := done.Result(nilCtx)
-			return err, ""
+			return "", err
 		}, []string{"Result", "nil context"}},
-		{"Promise.SetError(nil)", func() (error, string) {
+		{"Promise.SetError(nil)", func() (string, error) {
 			err := pending.SetError(nil)
 			if pending.Future().IsDone() {
-				return err, "SetError(nil) completed the future"
+				return "SetError(nil) completed the future", err
 			}
-			return err, ""
+			return "", err
 		}, []string{"SetError", "nil error"}},
 
 		// New and its options.
-		{"WithMaxWorkers(0)", func() (error, string) { return newErr(futures.WithMaxWorkers(0)) }, []string{"WithMaxWorkers(0)", "at least 1"}},
-		{"WithMaxWorkers(-1)", func() (error, string) { return newErr(futures.WithMaxWorkers(-1)) }, []string{"WithMaxWorkers(-1)", "at least 1"}},
-		{"WithName(\"\")", func() (error, string) { return newErr(futures.WithName("")) }, []string{"WithName", "empty"}},
-		{"WithInitializer(nil)", func() (error, string) { return newErr(futures.WithInitializer(nil)) }, []string{"WithInitializer(nil)"}},
-		{"WithLogger(nil)", func() (error, string) { return newErr(futures.WithLogger(nil)) }, []string{"WithLogger(nil)"}},
-		{"WithPanicHandler(nil)", func() (error, string) { return newErr(futures.WithPanicHandler(nil)) }, []string{"WithPanicHandler(nil)"}},
-		{"nil Option", func() (error, string) { return newErr(futures.WithMaxWorkers(2), nil) }, []string{"nil Option"}},
-		{"WithKeepAlive(-1s)", func() (error, string) { return newErr(futures.WithKeepAlive(-time.Second)) }, []string{"WithKeepAlive(-1s)", "negative"}},
-		{"WithMinWorkers(-1)", func() (error, string) { return newErr(futures.WithMinWorkers(-1)) }, []string{"WithMinWorkers(-1)", "negative"}},
-		{"WithMinWorkers above WithMaxWorkers", func() (error, string) {
+		{"WithMaxWorkers(0)", func() (string, error) { return newErr(futures.WithMaxWorkers(0)) }, []string{"WithMaxWorkers(0)", "at least 1"}},
+		{"WithMaxWorkers(-1)", func() (string, error) { return newErr(futures.WithMaxWorkers(-1)) }, []string{"WithMaxWorkers(-1)", "at least 1"}},
+		{"WithName(\"\")", func() (string, error) { return newErr(futures.WithName("")) }, []string{"WithName", "empty"}},
+		{"WithInitializer(nil)", func() (string, error) { return newErr(futures.WithInitializer(nil)) }, []string{"WithInitializer(nil)"}},
+		{"WithLogger(nil)", func() (string, error) { return newErr(futures.WithLogger(nil)) }, []string{"WithLogger(nil)"}},
+		{"WithPanicHandler(nil)", func() (string, error) { return newErr(futures.WithPanicHandler(nil)) }, []string{"WithPanicHandler(nil)"}},
+		{"nil Option", func() (string, error) { return newErr(futures.WithMaxWorkers(2), nil) }, []string{"nil Option"}},
+		{"WithKeepAlive(-1s)", func() (string, error) { return newErr(futures.WithKeepAlive(-time.Second)) }, []string{"WithKeepAlive(-1s)", "negative"}},
+		{"WithMinWorkers(-1)", func() (string, error) { return newErr(futures.WithMinWorkers(-1)) }, []string{"WithMinWorkers(-1)", "negative"}},
+		{"WithMinWorkers above WithMaxWorkers", func() (string, error) {
 			return newErr(futures.WithMaxWorkers(2), futures.WithMinWorkers(5))
 		}, []string{"WithMinWorkers(5)", "maximum"}},
-		{"WithQueueSize(0)", func() (error, string) { return newErr(futures.WithQueueSize(0, futures.Reject)) }, []string{"WithQueueSize(0", "at least 1"}},
-		{"WithQueueSize with a bad policy", func() (error, string) {
+		{"WithQueueSize(0)", func() (string, error) { return newErr(futures.WithQueueSize(0, futures.Reject)) }, []string{"WithQueueSize(0", "at least 1"}},
+		{"WithQueueSize with a bad policy", func() (string, error) {
 			return newErr(futures.WithQueueSize(4, futures.FullPolicy(42)))
 		}, []string{"WithQueueSize(4", "policy"}},
-		{"two bad options", func() (error, string) {
+		{"two bad options", func() (string, error) {
 			return newErr(futures.WithMaxWorkers(0), futures.WithName(""))
 		}, []string{"WithMaxWorkers(0)", "WithName"}},
-		{"SetMaxWorkers(0)", func() (error, string) {
+		{"SetMaxWorkers(0)", func() (string, error) {
 			err := ex.SetMaxWorkers(0)
 			if n := ex.MaxWorkers(); n != 2 {
-				return err, fmt.Sprintf("MaxWorkers() = %d after the refused change; want 2", n)
+				return fmt.Sprintf("MaxWorkers() = %d after the refused change; want 2", n), err
 			}
-			return err, ""
+			return "", err
 		}, []string{"SetMaxWorkers(0)", "at least"}},
 
 		// Map.
-		{"Map Window(0)", func() (error, string) { return mapErr(futures.Map(bg, ex, inputs, square, futures.Window(0))) }, []string{"Window(0)", "at least 1"}},
-		{"Map Window(-1)", func() (error, string) { return mapErr(futures.Map(bg, ex, inputs, square, futures.Window(-1))) }, []string{"Window(-1)", "at least 1"}},
-		{"Map(nil ctx)", func() (error, string) { return mapErr(futures.Map(nilCtx, ex, inputs, square)) }, []string{"Map", "nil context"}},
-		{"Map(nil executor)", func() (error, string) { return mapErr(futures.Map(bg, nilEx, inputs, square)) }, []string{"Map", "nil *Executor"}},
-		{"Map(nil inputs)", func() (error, string) { return mapErr(futures.Map[int, int](bg, ex, nil, square)) }, []string{"Map", "nil input"}},
-		{"Map(nil function)", func() (error, string) { return mapErr(futures.Map[int, int](bg, ex, inputs, nil)) }, []string{"Map", "nil function"}},
-		{"Map nil MapOption", func() (error, string) { return mapErr(futures.Map(bg, ex, inputs, square, nil)) }, []string{"nil MapOption"}},
+		{"Map Window(0)", func() (string, error) { return mapErr(futures.Map(bg, ex, inputs, square, futures.Window(0))) }, []string{"Window(0)", "at least 1"}},
+		{"Map Window(-1)", func() (string, error) { return mapErr(futures.Map(bg, ex, inputs, square, futures.Window(-1))) }, []string{"Window(-1)", "at least 1"}},
+		{"Map(nil ctx)", func() (string, error) { return mapErr(futures.Map(nilCtx, ex, inputs, square)) }, []string{"Map", "nil context"}},
+		{"Map(nil executor)", func() (string, error) { return mapErr(futures.Map(bg, nilEx, inputs, square)) }, []string{"Map", "nil *Executor"}},
+		{"Map(nil inputs)", func() (string, error) { return mapErr(futures.Map[int, int](bg, ex, nil, square)) }, []string{"Map", "nil input"}},
+		{"Map(nil function)", func() (string, error) { return mapErr(futures.Map[int, int](bg, ex, inputs, nil)) }, []string{"Map", "nil function"}},
+		{"Map nil MapOption", func() (string, error) { return mapErr(futures.Map(bg, ex, inputs, square, nil)) }, []string{"nil MapOption"}},
 
 		// AsCompleted.
-		{"AsCompleted(nil ctx)", func() (error, string) {
+		{"AsCompleted(nil ctx)", func() (string, error) {
 			var errs []error
 			for f, err := range futures.AsCompleted(nilCtx, done) {
 				if f != nil {
-					return err, "AsCompleted(nil ctx) yielded a future"
+					return "AsCompleted(nil ctx) yielded a future", err
 				}
 				errs = append(errs, err)
 			}
 			if len(errs) != 1 {
-				return errors.Join(errs...), fmt.Sprintf("AsCompleted(nil ctx) yielded %d steps; want one", len(errs))
+				return fmt.Sprintf("AsCompleted(nil ctx) yielded %d steps; want one", len(errs)), errors.Join(errs...)
 			}
-			return errs[0], ""
+			return "", errs[0]
 		}, []string{"AsCompleted", "nil context"}},
 
 		// Shutdown. A refused call must leave the executor as it was.
-		{"Shutdown(nil ctx)", func() (error, string) {
+		{"Shutdown(nil ctx)", func() (string, error) {
 			err := ex.Shutdown(nilCtx)
 			if f := futures.Submit(bg, ex, fltValue(1)); f.Err(bg) != nil {
-				return err, fmt.Sprintf("Submit after a refused Shutdown(nil): %v; want the executor still running", f.Err(bg))
+				return fmt.Sprintf("Submit after a refused Shutdown(nil): %v; want the executor still running", f.Err(bg)), err
 			}
-			return err, ""
+			return "", err
 		}, []string{"Shutdown", "nil context"}},
-		{"ShutdownNow(nil ctx)", func() (error, string) {
+		{"ShutdownNow(nil ctx)", func() (string, error) {
 			err := ex.ShutdownNow(nilCtx)
 			if f := futures.Submit(bg, ex, fltValue(1)); f.Err(bg) != nil {
-				return err, fmt.Sprintf("Submit after a refused ShutdownNow(nil): %v; want the executor still running", f.Err(bg))
+				return fmt.Sprintf("Submit after a refused ShutdownNow(nil): %v; want the executor still running", f.Err(bg)), err
 			}
-			return err, ""
+			return "", err
 		}, []string{"ShutdownNow", "nil context"}},
 
 		// Methods on a nil *Executor.
-		{"nil executor: Go", func() (error, string) { return nilEx.Go(func(context.Context) {}), "" }, []string{"Go", "nil *Executor"}},
-		{"nil executor: Shutdown", func() (error, string) { return nilEx.Shutdown(bg), "" }, []string{"Shutdown", "nil *Executor"}},
-		{"nil executor: ShutdownNow", func() (error, string) { return nilEx.ShutdownNow(bg), "" }, []string{"ShutdownNow", "nil *Executor"}},
-		{"nil executor: Close", func() (error, string) { return nilEx.Close(), "" }, []string{"nil *Executor"}},
-		{"nil executor: SetMaxWorkers", func() (error, string) { return nilEx.SetMaxWorkers(2), "" }, []string{"SetMaxWorkers", "nil *Executor"}},
+		{"nil executor: Go", func() (string, error) { return "", nilEx.Go(func(context.Context) {}) }, []string{"Go", "nil *Executor"}},
+		{"nil executor: Shutdown", func() (string, error) { return "", nilEx.Shutdown(bg) }, []string{"Shutdown", "nil *Executor"}},
+		{"nil executor: ShutdownNow", func() (string, error) { return "", nilEx.ShutdownNow(bg) }, []string{"ShutdownNow", "nil *Executor"}},
+		{"nil executor: Close", func() (string, error) { return "", nilEx.Close() }, []string{"nil *Executor"}},
+		{"nil executor: SetMaxWorkers", func() (string, error) { return "", nilEx.SetMaxWorkers(2) }, []string{"SetMaxWorkers", "nil *Executor"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			var problem string
-			if p := badRecover(func() { err, problem = c.call() }); p != "" {
+			if p := badRecover(func() { problem, err = c.call() }); p != "" {
 				t.Fatalf("%s panicked: %s; want an error matching ErrInvalid", c.name, p)
 			}
 			if problem != "" {

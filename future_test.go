@@ -29,7 +29,7 @@ const (
 	futRunning                         // RUNNING_F: SetRunning
 	futCanceled                        // CANCELLED_F: Cancel
 	futCanceledNotified                // CAN_F: Cancel, then SetRunning (which fails)
-	futException                       // EXCEPTION_F: SetError(futErrOS)
+	futException                       // EXCEPTION_F: SetError(errFutOS)
 	futSuccess                         // SUCCESS_F: SetResult(42)
 )
 
@@ -40,8 +40,8 @@ func (b futBare) String() string { return futBareNames[b] }
 // futAllBare lists every bare future, in the order the conformance tables use.
 var futAllBare = []futBare{futPending, futRunning, futCanceled, futCanceledNotified, futException, futSuccess}
 
-// futErrOS stands for the OSError that CPython's EXCEPTION_F holds.
-var futErrOS = errors.New("OSError")
+// errFutOS stands for the OSError that CPython's EXCEPTION_F holds.
+var errFutOS = errors.New("OSError")
 
 // futMake returns a promise in the state b, and its future.
 //
@@ -70,8 +70,8 @@ func futMake(t *testing.T, b futBare) (*futures.Promise[int], *futures.Future[in
 			t.Fatalf("%v: p.SetRunning() after Cancel = true; want false", b)
 		}
 	case futException:
-		if err := p.SetError(futErrOS); err != nil {
-			t.Fatalf("%v: p.SetError(%v) = %v; want nil", b, futErrOS, err)
+		if err := p.SetError(errFutOS); err != nil {
+			t.Fatalf("%v: p.SetError(%v) = %v; want nil", b, errFutOS, err)
 		}
 	case futSuccess:
 		if err := p.SetResult(42); err != nil {
@@ -280,8 +280,8 @@ func TestFutureCallbackAlreadyDone(t *testing.T) {
 					t.Errorf("in callback: f.Result() = %v, %v; want 42, nil", v, err)
 				}
 			case futException:
-				if err != futErrOS {
-					t.Errorf("in callback: f.Result() error = %v; want %v", err, futErrOS)
+				if err != errFutOS {
+					t.Errorf("in callback: f.Result() error = %v; want %v", err, errFutOS)
 				}
 			case futCanceled:
 				if !canceled {
@@ -483,11 +483,11 @@ func TestFutureResultPoll(t *testing.T) {
 						t.Errorf("%s: f.Err() = %v; want an error matching ErrCanceled", c.name, errOnly)
 					}
 				case futException:
-					if v != 0 || err != futErrOS {
-						t.Errorf("%s: f.Result() = %v, %v; want 0, %v", c.name, v, err, futErrOS)
+					if v != 0 || err != errFutOS {
+						t.Errorf("%s: f.Result() = %v, %v; want 0, %v", c.name, v, err, errFutOS)
 					}
-					if errOnly != futErrOS {
-						t.Errorf("%s: f.Err() = %v; want %v", c.name, errOnly, futErrOS)
+					if errOnly != errFutOS {
+						t.Errorf("%s: f.Err() = %v; want %v", c.name, errOnly, errFutOS)
 					}
 				case futSuccess:
 					if v != 42 || err != nil {
@@ -534,13 +534,13 @@ func TestFutureErrWaits(t *testing.T) {
 		p := futures.NewPromise[int]()
 		go func() {
 			time.Sleep(time.Second)
-			p.SetError(futErrOS)
+			p.SetError(errFutOS)
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		start := time.Now()
-		if err := p.Future().Err(ctx); err != futErrOS {
-			t.Errorf("f.Err(30s) = %v; want %v", err, futErrOS)
+		if err := p.Future().Err(ctx); err != errFutOS {
+			t.Errorf("f.Err(30s) = %v; want %v", err, errFutOS)
 		}
 		if d := time.Since(start); d != time.Second {
 			t.Errorf("f.Err(30s) returned after %v; want 1s", d)
@@ -879,7 +879,7 @@ func TestCallbackOrderAndOnce(t *testing.T) {
 			case "SetResult":
 				p.SetResult(1)
 			case "SetError":
-				p.SetError(futErrOS)
+				p.SetError(errFutOS)
 			case "Cancel":
 				f.Cancel()
 			}
@@ -888,7 +888,7 @@ func TestCallbackOrderAndOnce(t *testing.T) {
 				t.Fatalf("callbacks ran as %s; want %s", got, want)
 			}
 			p.SetResult(2)
-			p.SetError(futErrOS)
+			p.SetError(errFutOS)
 			f.Cancel()
 			p.SetRunning()
 			if got := fmt.Sprint(order); got != want {
@@ -1583,7 +1583,7 @@ func TestFutureHappensBefore(t *testing.T) {
 		var data []int
 		go func() {
 			data = append(data, 1, 2, 3)
-			p.SetError(futErrOS)
+			p.SetError(errFutOS)
 		}()
 		p.Future().Err(context.Background())
 		if len(data) != 3 {

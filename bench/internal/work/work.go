@@ -4,6 +4,7 @@ package work
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -64,13 +65,14 @@ func Spin(iters int) uint64 {
 // processes.
 func Calibrate(d time.Duration) int {
 	const trialIters = 2_000_000
-	Spin(trialIters) // warm up
+	sum := Spin(trialIters) // warm up
 	best := time.Duration(1<<63 - 1)
 	for range 7 {
 		start := time.Now()
-		sink += Spin(trialIters)
+		sum += Spin(trialIters)
 		best = min(best, time.Since(start))
 	}
+	runtime.KeepAlive(sum) // the spins' results are used, so they are not optimized away
 	return max(1, int(float64(trialIters)*float64(d)/float64(best)))
 }
 
@@ -82,5 +84,3 @@ func SpinIters() int {
 	}
 	return Calibrate(SpinDuration)
 }
-
-var sink uint64 // keeps Calibrate's spins from being optimized away
