@@ -633,3 +633,97 @@ func TestStatsFinalAfterShutdown(t *testing.T) {
 		}
 	}
 }
+
+// TestControlsHookGoexit: a hook that calls runtime.Goexit ends its worker goroutine,
+// and the worker goes on in a new one. In BeforeTask, the task does not run and its
+// future finishes with an error matching ErrGoexit; in AfterTask, the task's outcome
+// stands. Either way the next tasks run, Shutdown returns, and Stats adds up. The
+// Goexit comes for a worker's first task, for a task the busy worker takes from the
+// queue, and for a task handed to the idle worker.
+func TestControlsHookGoexit(t *testing.T) {
+	ctx := context.Background()
+	for _, hook := range []string{"BeforeTask", "AfterTask"} {
+		for _, when := range []string{"first task", "queued task", "task to an idle worker"} {
+			t.Run(hook+"/"+when, func(t *testing.T) {
+				var calls atomic.Int32
+				exitAt := int32(1) // the first task's hook
+				if when != "first task" {
+					exitAt = 2
+				}
+				h := func(futures.TaskInfo) {
+					if calls.Add(1) == exitAt {
+						runtime.Goexit()
+					}
+				}
+				hooks := futures.Hooks{BeforeTask: h}
+				if hook == "AfterTask" {
+					hooks = futures.Hooks{AfterTask: h}
+				}
+				ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithHooks(hooks))
+				var ran atomic.Int32
+				task := func(v int) func(context.Context) (int, error) {
+					return func(context.Context) (int, error) { ran.Add(1); return v, nil }
+				}
+				var fs []*futures.Future[int]
+				switch when {
+				case "first task":
+					fs = append(fs, futures.Submit(ctx, ex, task(1)))
+				case "queued task":
+					g := make(gate)
+					started := make(chan struct{}, 1)
+					first := futures.Submit(ctx, ex, blocker(g, started))
+					<-started
+					fs = append(fs, futures.Submit(ctx, ex, task(1))) // queued behind first
+					g.open()
+					if _, err := first.Result(ctx); err != nil {
+						t.Fatal(err)
+					}
+				case "task to an idle worker":
+					if _, err := futures.Submit(ctx, ex, task(0)).Result(ctx); err != nil {
+						t.Fatal(err)
+					}
+					fs = append(fs, futures.Submit(ctx, ex, task(1)))
+				}
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				v, err := fs[0].Result(wctx)
+				if hook == "BeforeTask" {
+					if !errors.Is(err, futures.ErrGoexit) {
+						t.Errorf("the task whose BeforeTask hook called Goexit: Result() = %v, %v; want an error matching ErrGoexit", v, err)
+					}
+				} else if v != 1 || err != nil {
+					t.Errorf("the task whose AfterTask hook called Goexit: Result() = %v, %v; want 1, nil", v, err)
+				}
+				ranBefore := ran.Load()
+				// The worker goes on: a task submitted now, and one through Go, run.
+				if v, err := futures.Submit(ctx, ex, task(2)).Result(wctx); v != 2 || err != nil {
+					t.Errorf("the next task: Result() = %v, %v; want 2, nil", v, err)
+				}
+				if err := ex.Go(func(context.Context) { ran.Add(1) }); err != nil {
+					t.Fatal(err)
+				}
+				if err := ex.Shutdown(wctx); err != nil {
+					t.Fatalf("Shutdown: %v", err)
+				}
+				if got := ran.Load(); got != ranBefore+2 {
+					t.Errorf("%d tasks ran after the hook's Goexit; want 2", got-ranBefore)
+				}
+				want := int32(1) // the hooked task's function runs unless BeforeTask ended it
+				if when == "task to an idle worker" {
+					want++ // the task before it (the queued case's blocker is not counted)
+				}
+				if hook == "BeforeTask" {
+					want--
+				}
+				if ranBefore != want {
+					t.Errorf("%d task functions ran before the next task; want %d (the hooked one runs only if its BeforeTask returned)", ranBefore, want)
+				}
+				s := ex.Stats()
+				checkIdentity(t, s)
+				if s.Running != 0 || s.Pending != 0 || s.Workers != 0 {
+					t.Errorf("Stats after Shutdown: %+v; want nothing running, pending or alive", s)
+				}
+			})
+		}
+	}
+}

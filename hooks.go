@@ -7,8 +7,10 @@ import "time"
 // They run in the worker goroutine: BeforeTask just before the task starts, AfterTask
 // just after its future is completed (so a waiter may already have its result). A hook
 // that panics is recovered and logged through the executor's logger; the task and the
-// executor are unaffected. Hooks must be safe for concurrent use, as workers call them
-// at the same time.
+// executor are unaffected. A hook that calls [runtime.Goexit] ends its worker's
+// goroutine, and the worker goes on in a new one; a task whose BeforeTask does so does
+// not run, and its future finishes with a [*PanicError] matching [ErrGoexit]. Hooks
+// must be safe for concurrent use, as workers call them at the same time.
 type Hooks struct {
 	BeforeTask func(TaskInfo)
 	AfterTask  func(TaskInfo)

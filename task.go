@@ -154,12 +154,12 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	// Tasks still pending when their context ends are canceled without running.
 	p := w.p
 	ctx := f.taskContext(p)
-	start := p.beforeTask(w)
+	var start int64
 	var o outcome
 	returned, released := false, false
 	defer func() {
 		switch {
-		case !returned: // the task panicked or called Goexit
+		case !returned: // the task (or the BeforeTask hook) panicked or called Goexit
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
@@ -170,6 +170,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			next, exit = p.release(w, o)
 		}
 	}()
+	start = p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
 	v, err := fn(ctx)
 	returned = true
 	o = outcome{ran: true, err: err, runTime: p.since(start)}
@@ -238,7 +239,7 @@ func (g goTask) expired() error        { return nil }
 
 func (g goTask) run(w *worker) (next task, exit bool) {
 	p := w.p
-	start := p.beforeTask(w)
+	var start int64
 	returned := false
 	defer func() {
 		if !returned {
@@ -250,6 +251,7 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 			p.taskPanicked(pe)
 		}
 	}()
+	start = p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
@@ -274,9 +276,10 @@ func (g goTask) runInline(p *pool) {
 	p.inlineDone(outcome{ran: true, runTime: p.since(start)})
 }
 
-// since returns the time elapsed from start, a time from now; 0 when timing is off.
+// since returns the time elapsed from start, a time from now; 0 when timing is off,
+// or when start is 0 (the task never started: its BeforeTask hook called Goexit).
 func (p *pool) since(start int64) time.Duration {
-	if !p.timing {
+	if start == 0 {
 		return 0
 	}
 	return time.Duration(p.now() - start)
