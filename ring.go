@@ -321,10 +321,11 @@ func (p *pool) ringOpenLocked() bool {
 // unlock releases the pool's mutex, having published whether submitters may use the
 // ring. Every critical section that may change what ringOpenLocked reads ends with
 // it. When the ring is not open but holds tasks (submitters that saw it open a moment
-// ago), unlock settles them: they go to idle workers, or to new ones. Submitters check
-// the flag again after they publish, and this side stores the flag before it looks at
-// the ring, so one side or the other always sees the task: none waits in the ring while
-// a worker idles.
+// ago), or tasks wait in the queue while a worker idles or may start (see
+// unsettledLocked), unlock settles them: they go to idle workers, or to new ones.
+// Submitters check the flag again after they publish, and this side stores the flag
+// before it looks at the ring, so one side or the other always sees the task: none
+// waits in the ring while a worker idles.
 func (p *pool) unlock() {
 	open := p.ringOpenLocked()
 	if d := uint64(p.deepLocked()); open && d != p.deep.Load() {
@@ -345,7 +346,7 @@ func (p *pool) unlock() {
 		}
 	}
 	var hs []handoff
-	if r := p.ring.Load(); !open && r != nil && r.ready() && (len(p.idle) > 0 || !p.shutdown) {
+	if !open && (len(p.idle) > 0 || !p.shutdown) && p.unsettledLocked() {
 		hs = p.settleLocked() // during a shutdown, the busy workers drain the ring
 	}
 	if r := p.ring.Load(); !open && r != nil && len(r.slot) > ringMin && len(p.idle) == p.workers {
@@ -357,6 +358,17 @@ func (p *pool) unlock() {
 	if doomed {
 		p.cancelDoomed()
 	}
+}
+
+// unsettledLocked reports whether tasks may be waiting while a worker could take them:
+// tasks published in the ring (by submitters that saw it open a moment ago), or queued
+// tasks while a worker idles or may start. The second happens when Stats, or a
+// Shutdown that timed out, has moved the ring's tasks to the queue.
+func (p *pool) unsettledLocked() bool {
+	if r := p.ring.Load(); r != nil && r.ready() {
+		return true
+	}
+	return p.q.len() > 0 && (len(p.idle) > 0 || p.workers < p.limitLocked())
 }
 
 // handoff is a claimed task for a worker, given after the lock is released: through

@@ -1,10 +1,12 @@
 package futures
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // ok returns the second of two results.
@@ -241,5 +243,60 @@ func TestRingDeeper(t *testing.T) {
 	}
 	if pos = push(); r.deeper(pos, limit) {
 		t.Fatalf("still deep at position %d with nothing waiting, %d after the deep verdict", pos, deepRecheck)
+	}
+}
+
+// TestStatsSettlesRingTask: a submitter saw the ring open, and publishes its task just
+// after the last busy worker went idle; Stats runs before the submitter takes the lock
+// to settle it, and moves the task to the queue. The task must still go to the idle
+// worker (it used to wait in the queue until some later event). The test takes the
+// submitter's steps of pool.submit itself, in that order.
+func TestStatsSettlesRingTask(t *testing.T) {
+	ex, err := New(WithMaxWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	p := ex.p
+	bg := context.Background()
+	release := make(chan struct{})
+	a := Submit(bg, ex, func(context.Context) (int, error) { <-release; return 1, nil })
+	if !p.fast.Load() {
+		t.Fatal("the ring is not open while the only worker is busy")
+	}
+	// The submitter's first look finds the ring open; it makes its task.
+	b := &Future[int]{fn: func(context.Context) (int, error) { return 2, nil }}
+	if !b.bind(bg, p) {
+		t.Fatal("bind failed")
+	}
+	// Meanwhile the worker finishes a and goes idle: a task without callbacks
+	// releases its worker before its future completes.
+	close(release)
+	if _, err := a.Result(bg); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	idle := len(p.idle)
+	p.mu.Unlock()
+	if idle != 1 || p.fast.Load() {
+		t.Fatalf("after a's Result: %d idle workers, ring open %v; want 1, false", idle, p.fast.Load())
+	}
+	// The submitter publishes (the ring itself still takes pushes) ...
+	if _, ok := p.ring.Load().push(b, p.now()); !ok {
+		t.Fatal("push failed")
+	}
+	// ... Stats moves the task to the queue ...
+	if s := ex.Stats(); s.Submitted != 2 {
+		t.Fatalf("Stats().Submitted = %d; want 2", s.Submitted)
+	}
+	// ... and the submitter sees the ring shut, so it settles, as pool.submit does.
+	if !p.fast.Load() {
+		p.mu.Lock()
+		p.unlock()
+	}
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	if v, err := b.Result(ctx); v != 2 || err != nil {
+		t.Fatalf("b.Result() = %v, %v; want 2, nil (Stats %+v: a task pending while a worker idles)", v, err, ex.Stats())
 	}
 }

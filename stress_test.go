@@ -139,6 +139,14 @@ func stressRound(t *testing.T, seed uint64, mode stressShutdown, maxWorkers, n i
 				if submitted.Add(1) == threshold {
 					shutOnce.Do(func() { close(shutNow) })
 				}
+				if rng.IntN(512) == 0 {
+					// Stats now and then: it moves the ring's tasks to the queue,
+					// which must not leave them waiting while a worker idles.
+					s := ex.Stats()
+					if sum := s.Completed + s.Failed + s.Canceled + s.Rejected + int64(s.Pending) + int64(s.Running); s.Submitted != sum {
+						report("Stats identity broken while running: %+v", s)
+					}
+				}
 				if rng.IntN(10) == 0 {
 					// A fire-and-forget task now and then.
 					panics := rng.IntN(50) == 0
