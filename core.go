@@ -235,8 +235,8 @@ func (c *core) wait(ctx context.Context) error {
 	if p := c.owner(); p != nil && p.isTaskContext(ctx) {
 		// A task of our own executor waits on us: let one more worker run while it
 		// waits, so that the wait cannot deadlock a full executor.
+		defer p.blockEnd() // first: blockBegin may run callbacks that call Goexit
 		p.blockBegin()
-		defer p.blockEnd()
 	}
 	ch := c.getWake()
 	c.mu.Lock()

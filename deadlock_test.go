@@ -254,6 +254,39 @@ func TestDeadlockNestedSubmitTwoWorkers(t *testing.T) {
 	})
 }
 
+// TestDeadlockNestedWaitKeepsMax: the extra worker that a task's wait on its own
+// executor lets run is surplus once the wait is over, and exits if it is idle: the
+// executor is back to its maximum at once, and a task submitted while the waiting task
+// still runs is queued, not started.
+func TestDeadlockNestedWaitKeepsMax(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(1))
+	bg := context.Background()
+	waited, hold := make(chan struct{}), make(chan struct{})
+	outer := futures.Submit(bg, ex, func(ctx context.Context) (int, error) {
+		inner := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 2, nil })
+		if _, err := inner.Result(ctx); err != nil { // an extra worker runs inner
+			return 0, err
+		}
+		close(waited)
+		<-hold
+		return 1, nil
+	})
+	<-waited
+	later := futures.Submit(bg, ex, func(context.Context) (int, error) { return 3, nil })
+	if st := later.State(); st != futures.Pending {
+		t.Errorf("a task submitted while the outer task still runs on the only allowed worker is %v; want Pending", st)
+	}
+	if s := ex.Stats(); s.Running != 1 || s.Pending != 1 || s.IdleWorkers != 0 {
+		t.Errorf("Stats after the wait: Running %d, Pending %d, IdleWorkers %d; want 1, 1, 0", s.Running, s.Pending, s.IdleWorkers)
+	}
+	close(hold)
+	for i, f := range []*futures.Future[int]{outer, later} {
+		if v, err := f.Result(bg); v != i*2+1 || err != nil {
+			t.Errorf("task %d: Result() = %v, %v; want %d, nil", i, v, err, i*2+1)
+		}
+	}
+}
+
 // C-112 with a chain of five tasks on one worker, each waiting on the next.
 func TestDeadlockNestedChain(t *testing.T) {
 	checkLeaks(t)

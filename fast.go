@@ -73,7 +73,7 @@ func (p *pool) foldLocked(w *worker) {
 }
 
 // heldLocked deals with the task w took through the ring whose context had ended:
-// counted pending by foldLocked, it is set aside to be canceled (see cancelDoomed), or
+// counted pending by foldLocked, it is set aside to be canceled (see dropDoomed), or
 // counted canceled if its context's watch canceled it already.
 func (p *pool) heldLocked(w *worker) {
 	t := w.held

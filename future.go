@@ -109,16 +109,22 @@ func (f *Future[T]) IsDone() bool { return f.State().Done() }
 // add_done_callback). Callbacks run in registration order, each exactly once: at once
 // in the calling goroutine when f is already done, else in the goroutine that
 // completes f (a worker, the goroutine calling Cancel or ShutdownNow, or the one that
-// completes a promise). They never run under an executor lock, so a callback may call
-// Submit or Shutdown on the same executor. A callback that panics is recovered and
-// logged through the executor's logger (slog.Default for a promise), and the later
-// callbacks still run.
+// completes a promise). A queued task whose submit context ends is canceled by the
+// context's watch, or by the first call into its executor that finds it ended in the
+// queue (a worker, or a goroutine calling Submit, Go, SetMaxWorkers, Shutdown, Stats
+// or Result inside a task), which then runs its callbacks. Callbacks never run under
+// an executor lock, and the tasks that the same call handed to workers are on their
+// way first, so a callback may call Submit or Shutdown on the same executor, or wait
+// for its other tasks. A callback that panics is recovered and logged through the
+// executor's logger (slog.Default for a promise), and the later callbacks still run.
 //
 // A callback run by a worker occupies that worker until it returns. A callback that
 // waits for other work of the same executor therefore needs a free worker (the worker
-// runs its task's callbacks before it takes new work), and one that calls Shutdown on
-// its own executor must pass a context that ends, as the worker it runs on has not
-// exited yet. AddDoneCallback panics if f or fn is nil.
+// runs its task's callbacks before it takes new work; but when it finds a queued task
+// canceled by its context, it runs that task's callbacks once it has taken its next
+// task, which waits for them), and one that calls Shutdown on its own executor must
+// pass a context that ends, as the worker it runs on has not exited yet.
+// AddDoneCallback panics if f or fn is nil.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
 	if f == nil {
 		panic("futures: AddDoneCallback called on a nil *Future")

@@ -66,13 +66,10 @@ type doomed struct {
 	cause error
 }
 
-// cancelDoomed cancels the tasks popLocked set aside. It is called without the lock,
-// by whoever popped, after every call that may pop.
-func (p *pool) cancelDoomed() {
-	p.mu.Lock()
-	ds := p.doomed
-	p.doomed = nil
-	p.mu.Unlock()
+// dropDoomed cancels the tasks that a critical section set aside in p.doomed. unlock
+// calls it, in the goroutine that set them aside, once the lock is released and its
+// hand-offs are delivered.
+func dropDoomed(ds []doomed) {
 	each(len(ds), func(i int) { ds[i].t.drop(ds[i].cause, true) })
 }
 
@@ -216,10 +213,10 @@ func (p *pool) submit(ctx context.Context, t task) error {
 			// late, which settle their own (see unlock). Nothing for unlock to do:
 			// this spares a submission to an idle worker its checks.
 			p.mu.Unlock()
+			w.wake <- t // never blocks: an idle worker's channel is empty
 		} else {
-			p.unlock()
+			p.unlock(handoff{w: w, t: t})
 		}
-		w.wake <- t // never blocks: an idle worker's channel is empty
 		return nil
 	}
 	if p.workers < p.limitLocked() {
@@ -227,8 +224,7 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		p.startedLocked(w, t, 0)
 		prev := p.lastStart
 		p.lastStart = w
-		p.unlock()
-		w.start(t)
+		p.unlock(handoff{w: w, t: t, start: true})
 		if prev != nil && !prev.begun.Load() {
 			// Workers this submitter started wait behind it for a processor: let them
 			// begin their tasks before it goes on (see worker.begun).
@@ -260,7 +256,7 @@ func (p *pool) pushed(r *ring, pos uint64) {
 }
 
 // doomLocked sets aside the pending task t, which must not start, to be canceled
-// with cause after the lock is released (see cancelDoomed). A fire-and-forget task
+// with cause after the lock is released (see dropDoomed). A fire-and-forget task
 // is dropped and counted at once.
 func (p *pool) doomLocked(t task, cause error) {
 	if _, ok := t.(goTask); ok {
@@ -296,7 +292,7 @@ func (p *pool) waited(at int64) time.Duration { return time.Duration(p.now() - a
 // popLocked returns the oldest pending task, claimed, and its queue time; it skips
 // (and forgets) canceled ones. A task whose context has ended is not started: it goes
 // to p.doomed, to be canceled by the caller once the lock is released (see
-// cancelDoomed).
+// dropDoomed).
 func (p *pool) popLocked() (task, int64) {
 	for {
 		t, at := p.q.pop()
@@ -433,6 +429,10 @@ func (p *pool) expire(w *worker) bool {
 			p.idle[len(p.idle)-1] = nil
 			p.idle = p.idle[:len(p.idle)-1]
 			p.workers--
+			// Set before the deferred unlock, which may cancel doomed futures, whose
+			// callbacks may call runtime.Goexit: the goroutine that would replace
+			// this one exits at once (see worker.main).
+			w.carry, w.carryExit = nil, true
 			return true
 		}
 	}

@@ -22,13 +22,7 @@ func (e *Executor) SetMaxWorkers(n int) error {
 	if p.broken == nil && (!p.shutdown || p.live > 0) {
 		grown = p.growLocked(nil)
 	}
-	shrunk := p.shrinkLocked()
-	p.unlock()
-	deliver(grown)
-	p.cancelDoomed()
-	for _, w := range shrunk {
-		w.wake <- nil
-	}
+	p.unlock(p.shrinkLocked(grown)...)
 	return nil
 }
 
@@ -47,24 +41,24 @@ func (p *pool) growLocked(hs []handoff) []handoff {
 	return hs
 }
 
-// shrinkLocked takes idle workers above the limit off the idle list; they are to be
-// told to exit after the lock is released.
-func (p *pool) shrinkLocked() []*worker {
-	var ws []*worker
+// shrinkLocked takes idle workers above the limit off the idle list, and appends to hs
+// the orders that tell them to exit, to be delivered after the lock is released.
+func (p *pool) shrinkLocked(hs []handoff) []handoff {
 	for len(p.idle) > 0 && p.workers > p.limitLocked() {
 		w := p.idle[0] // the longest idle
 		copy(p.idle, p.idle[1:])
 		p.idle[len(p.idle)-1] = nil
 		p.idle = p.idle[:len(p.idle)-1]
 		p.workers--
-		ws = append(ws, w)
+		hs = append(hs, handoff{w: w})
 	}
-	return ws
+	return hs
 }
 
 // blockBegin and blockEnd bracket a task's wait on a future of its own executor. While
 // it waits, one more worker may run; if tasks are pending and no worker is idle, one
-// starts now. The surplus worker exits when it next looks for work after blockEnd.
+// starts now. After blockEnd, a surplus worker that is idle exits at once, and a busy
+// one when it next looks for work.
 func (p *pool) blockBegin() {
 	p.mu.Lock()
 	p.blocked++
@@ -72,13 +66,11 @@ func (p *pool) blockBegin() {
 	if p.broken == nil {
 		hs = p.growLocked(nil)
 	}
-	p.unlock()
-	deliver(hs)
-	p.cancelDoomed()
+	p.unlock(hs...)
 }
 
 func (p *pool) blockEnd() {
 	p.mu.Lock()
 	p.blocked--
-	p.unlock()
+	p.unlock(p.shrinkLocked(nil)...)
 }

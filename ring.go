@@ -326,7 +326,12 @@ func (p *pool) ringOpenLocked() bool {
 // Submitters check the flag again after they publish, and this side stores the flag
 // before it looks at the ring, so one side or the other always sees the task: none
 // waits in the ring while a worker idles.
-func (p *pool) unlock() {
+//
+// then are the hand-offs and exit orders (a handoff with no task) that the caller made
+// under the lock. unlock delivers them, and its own, before it cancels the tasks that
+// this critical section set aside in p.doomed: their callbacks may wait for those very
+// tasks, or call runtime.Goexit and end the calling goroutine.
+func (p *pool) unlock(then ...handoff) {
 	open := p.ringOpenLocked()
 	if d := uint64(p.deepLocked()); open && d != p.deep.Load() {
 		p.deep.Store(d)
@@ -352,11 +357,13 @@ func (p *pool) unlock() {
 	if r := p.ring.Load(); !open && r != nil && len(r.slot) > ringMin && len(p.idle) == p.workers {
 		hs = append(hs, p.shrinkRingLocked()...)
 	}
-	doomed := len(p.doomed) > 0
+	ds := p.doomed
+	p.doomed = nil
 	p.mu.Unlock()
+	deliver(then)
 	deliver(hs)
-	if doomed {
-		p.cancelDoomed()
+	if len(ds) > 0 {
+		dropDoomed(ds)
 	}
 }
 
@@ -372,7 +379,8 @@ func (p *pool) unsettledLocked() bool {
 }
 
 // handoff is a claimed task for a worker, given after the lock is released: through
-// the idle worker's channel, or by starting a new worker.
+// the idle worker's channel, or by starting a new worker. A handoff with no task that
+// does not start its worker tells that idle worker to exit.
 type handoff struct {
 	w     *worker
 	t     task

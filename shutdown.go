@@ -94,11 +94,11 @@ func (e *ShutdownError) Error() string {
 func (e *ShutdownError) Unwrap() error { return e.Err }
 
 // shutdownLocked marks the pool shut down, wakes blocked submitters (they are
-// refused), and tells the idle workers to exit: it returns them, to be woken after the
-// lock is released. The submission ring is sealed: its tasks stay there for the busy
-// workers to drain, or go to idle or new workers like any submission before the
-// shutdown (the hand-offs, to be made after the lock is released).
-func (p *pool) shutdownLocked() (exit []*worker, hs []handoff) {
+// refused), and tells the idle workers to exit. The submission ring is sealed: its
+// tasks stay there for the busy workers to drain, or go to idle or new workers like
+// any submission before the shutdown. It returns the hand-offs and the idle workers'
+// exit orders, to be delivered after the lock is released (see unlock).
+func (p *pool) shutdownLocked() (hs []handoff) {
 	if !p.shutdown {
 		p.sealRingLocked()
 		if p.broken == nil {
@@ -109,22 +109,19 @@ func (p *pool) shutdownLocked() (exit []*worker, hs []handoff) {
 			close(p.finished)
 		}
 	}
-	exit = p.idle
+	for _, w := range p.idle {
+		hs = append(hs, handoff{w: w})
+	}
+	p.workers -= len(p.idle)
 	p.idle = nil
-	p.workers -= len(exit)
 	p.wakeAllSubmittersLocked()
-	return exit, hs
+	return hs
 }
 
 // beginShutdown refuses new work; queued work still runs. It does not wait.
 func (p *pool) beginShutdown() {
 	p.mu.Lock()
-	idle, hs := p.shutdownLocked()
-	p.unlock()
-	deliver(hs)
-	for _, w := range idle {
-		w.wake <- nil
-	}
+	p.unlock(p.shutdownLocked()...)
 }
 
 // stopNow refuses new work, cancels every queued task, and ends the contexts of
@@ -133,18 +130,14 @@ func (p *pool) stopNow() {
 	p.mu.Lock()
 	p.closeRingLocked() // cancel what it holds too
 	queued := p.drainLocked(true)
-	idle, hs := p.shutdownLocked() // nothing is queued, so hs is empty
+	hs := p.shutdownLocked() // nothing is queued: only the idle workers' exit orders
 	var running []task
 	for _, w := range p.all {
 		if w.cur != nil {
 			running = append(running, w.cur)
 		}
 	}
-	p.unlock()
-	deliver(hs)
-	for _, w := range idle {
-		w.wake <- nil
-	}
+	p.unlock(hs...)
 	p.stopAll(ErrShutdown)
 	for _, t := range running {
 		t.interrupt(ErrShutdown)

@@ -106,13 +106,11 @@ func taskOwners(ctx context.Context, cs []*core) []*pool {
 // worker meanwhile.
 func blockOn(ctx context.Context, ch <-chan struct{}, owners []*pool) {
 	for _, p := range owners {
+		defer p.blockEnd() // first: blockBegin may run callbacks that call Goexit
 		p.blockBegin()
 	}
 	select {
 	case <-ch:
 	case <-ctx.Done():
-	}
-	for _, p := range owners {
-		p.blockEnd()
 	}
 }
