@@ -751,3 +751,54 @@ func TestMapInsideTask(t *testing.T) {
 		})
 	}
 }
+
+// TestMapBlockedOnFullQueue: on an executor whose bounded queue is full under the
+// Block policy, Map's submission waits for room; when Map's context ends meanwhile,
+// the task is canceled and counted canceled, and Map yields the context's error.
+func TestMapBlockedOnFullQueue(t *testing.T) {
+	checkLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		bg := context.Background()
+		ex, err := futures.New(futures.WithMaxWorkers(1), futures.WithQueueSize(1, futures.Block))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make(gate)
+		running := futures.Submit(bg, ex, blocker(g, nil))
+		queued := futures.Submit(bg, ex, blocker(g, nil))
+		ctx, cancel := context.WithCancel(bg)
+		steps := make(chan error, 2)
+		go func() {
+			for _, err := range futures.Map(ctx, ex, slices.Values([]int{7}), func(context.Context, int) (int, error) { return 49, nil }) {
+				steps <- err
+			}
+			close(steps)
+		}()
+		synctest.Wait() // Map's submission waits for room
+		if s := ex.Stats(); s.Submitted != 2 {
+			t.Fatalf("Stats().Submitted = %d while Map's submission waits for room; want 2", s.Submitted)
+		}
+		cancel()
+		var errs []error
+		for err := range steps {
+			errs = append(errs, err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Errorf("Map yielded errors %v; want one matching context.Canceled", errs)
+		}
+		g.open()
+		for _, f := range []*futures.Future[int]{running, queued} {
+			if _, err := f.Result(bg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := ex.Shutdown(bg); err != nil {
+			t.Fatal(err)
+		}
+		s := ex.Stats()
+		if s.Submitted != 3 || s.Canceled != 1 || s.Rejected != 0 || s.Completed != 2 {
+			t.Errorf("Stats() = %+v; want 3 submitted: 2 completed, and Map's task canceled", s)
+		}
+		checkIdentity(t, s)
+	})
+}

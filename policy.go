@@ -12,9 +12,11 @@ type FullPolicy int
 
 const (
 	// Block makes the submitter wait until there is room. Submit gives up when its
-	// context ends, and its future then finishes with the context's error;
-	// Executor.Go waits until there is room or the executor shuts down. Blocked
-	// submitters get room in the order they came.
+	// context ends, and its future is then canceled (its error matches
+	// [ErrCanceled] and the context's cause), as when the context of a queued task
+	// ends; Executor.Go waits until there is room or the executor shuts down.
+	// Blocked submitters are signaled in the order they came, though a submission
+	// that arrives as room is made may take it first.
 	Block FullPolicy = iota
 	// Reject refuses the task at once: its future finishes with [ErrQueueFull], and
 	// Executor.Go returns it.
@@ -52,8 +54,13 @@ var (
 	ErrDiscarded = errors.New("futures: discarded to make room in a full queue")
 )
 
-// errCallerRuns tells the submitter to run the task itself.
-var errCallerRuns = errors.New("futures: caller runs")
+var (
+	// errCallerRuns tells the submitter to run the task itself.
+	errCallerRuns = errors.New("futures: caller runs")
+	// errWaitEnded tells the submitter that its context ended while it waited for
+	// room under Block: it cancels the task's future with the context's cause.
+	errWaitEnded = errors.New("futures: the submit context ended while waiting for room")
+)
 
 // WithQueueSize bounds the number of pending tasks (queued, not yet started, not
 // canceled) to n, which must be at least 1; policy says what a submission does when

@@ -11,12 +11,12 @@ import "time"
 // under the CallerRuns policy.
 type Stats struct {
 	Submitted int64 // tasks submitted, accepted or not
-	Rejected  int64 // submissions refused: shut down, broken, queue full, or a Block wait that ended
+	Rejected  int64 // submissions refused: shut down, broken, or queue full
 	Started   int64 // tasks that began to run
 	Completed int64 // tasks that returned a nil error
 	Failed    int64 // tasks that returned an error or panicked, or that a broken executor dropped
 	Panicked  int64 // tasks that panicked or called runtime.Goexit (also counted in Failed)
-	Canceled  int64 // tasks canceled before they ran
+	Canceled  int64 // tasks canceled before they ran (also a Block wait for room that its context ended)
 
 	Pending int // accepted tasks waiting for a worker: the queue's length
 	Running int // tasks running now

@@ -13,7 +13,7 @@ import "context"
 // task is still queued, the future is canceled at once (its error matches
 // [ErrCanceled] and ctx's cause) and fn never runs. With a bounded queue that is full,
 // Submit follows the executor's [FullPolicy]; under Block, ctx also bounds the wait for
-// room, and if it ends first the future finishes with ctx.Err().
+// room, and if it ends first the future is canceled in the same way.
 //
 // Like [Executor.Go], Submit never waits for room in the default, unbounded queue, but
 // yields the processor once when thousands of tasks are already queued, or when it
@@ -50,6 +50,8 @@ func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context
 	case nil:
 	case errCallerRuns:
 		f.runInline(p)
+	case errWaitEnded:
+		f.cancel(context.Cause(ctx))
 	default:
 		f.abort(err)
 	}
