@@ -80,7 +80,7 @@ func (p *pool) await(ctx context.Context) error {
 // every worker has exited. It matches the context's error with [errors.Is].
 type ShutdownError struct {
 	Running int   // tasks still running
-	Queued  int   // tasks still pending: queued and not canceled (always 0 after ShutdownNow)
+	Queued  int   // tasks still pending: queued and not canceled (after ShutdownNow, only those being canceled at that moment)
 	Workers int   // worker goroutines still alive
 	Err     error // the context's error
 }
