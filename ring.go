@@ -357,8 +357,10 @@ func (p *pool) unlock(then ...handoff) {
 	if r := p.ring.Load(); !open && r != nil && len(r.slot) > ringMin && len(p.idle) == p.workers {
 		hs = append(hs, p.shrinkRingLocked()...)
 	}
-	ds := p.doomed
-	p.doomed = nil
+	var ds []doomed
+	if len(p.doomed) > 0 {
+		ds, p.doomed = p.doomed, nil
+	}
 	p.mu.Unlock()
 	deliver(then)
 	deliver(hs)
