@@ -43,9 +43,9 @@ func WithTiming() Option {
 	return optionFunc(func(o *options) { o.timing = true })
 }
 
-// beforeTask calls the BeforeTask hook for the task w has just claimed, and returns
-// the start time for the run-time measurement (0 when timing is off).
-func (p *pool) beforeTask(w *worker) int64 {
+// taskStart returns the start time of the task w has just claimed, for the run-time
+// measurement, and records its queue wait; 0 when timing is off.
+func (p *pool) taskStart(w *worker) int64 {
 	if !p.timing {
 		return 0
 	}
@@ -54,10 +54,19 @@ func (p *pool) beforeTask(w *worker) int64 {
 	if w.curAt != 0 {
 		w.wait = time.Duration(start - w.curAt)
 	}
+	return start
+}
+
+// beforeTask calls the BeforeTask hook for the task w has just claimed. Hooks turn
+// timing on, so start is 0 exactly when there can be none. It is called where a
+// runtime.Goexit in the hook fails the task.
+func (p *pool) beforeTask(w *worker, start int64) {
+	if start == 0 {
+		return
+	}
 	if h := p.hooks.BeforeTask; h != nil {
 		p.callHook(h, TaskInfo{Executor: p.name, Worker: w.id, QueueWait: w.wait})
 	}
-	return start
 }
 
 // afterTask calls the AfterTask hook.

@@ -154,7 +154,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	// Tasks still pending when their context ends are canceled without running.
 	p := w.p
 	ctx := f.taskContext(p)
-	var start int64
+	start := p.taskStart(w)
 	var o outcome
 	returned, released := false, false
 	defer func() {
@@ -170,7 +170,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			next, exit = p.release(w, o)
 		}
 	}()
-	start = p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
+	p.beforeTask(w, start) // in here: a hook that calls runtime.Goexit fails the task
 	v, err := fn(ctx)
 	returned = true
 	o = outcome{ran: true, err: err, runTime: p.since(start)}
@@ -239,7 +239,7 @@ func (g goTask) expired() error        { return nil }
 
 func (g goTask) run(w *worker) (next task, exit bool) {
 	p := w.p
-	var start int64
+	start := p.taskStart(w)
 	returned := false
 	defer func() {
 		if !returned {
@@ -251,7 +251,7 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 			p.taskPanicked(pe)
 		}
 	}()
-	start = p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
+	p.beforeTask(w, start) // in here: a hook that calls runtime.Goexit fails the task
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
@@ -276,10 +276,9 @@ func (g goTask) runInline(p *pool) {
 	p.inlineDone(outcome{ran: true, runTime: p.since(start)})
 }
 
-// since returns the time elapsed from start, a time from now; 0 when timing is off,
-// or when start is 0 (the task never started: its BeforeTask hook called Goexit).
+// since returns the time elapsed from start, a time from now; 0 when timing is off.
 func (p *pool) since(start int64) time.Duration {
-	if start == 0 {
+	if !p.timing {
 		return 0
 	}
 	return time.Duration(p.now() - start)
