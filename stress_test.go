@@ -559,3 +559,132 @@ func TestStressNestedWaits(t *testing.T) {
 		t.Errorf("%d children ran; want %d", got, want)
 	}
 }
+
+// TestStressResizeKeepAlive: submitters flood the executor (the ring grows) and now and
+// then wait for all their futures (it goes idle, and the ring shrinks), while one
+// goroutine changes the maximum of workers at random and calls Stats, and another
+// calls Stats without pause; in half the rounds idle workers expire after 50 µs. Some
+// submit contexts end and some futures are canceled. After Shutdown, every future is
+// done, every task ran at most once, and Stats agrees with what the tasks saw.
+func TestStressResizeKeepAlive(t *testing.T) {
+	const submitters = 4
+	per := stressScale(4000, 20000)
+	for round := range 6 {
+		keepAlive := time.Duration(0)
+		if round%2 == 1 {
+			keepAlive = 50 * time.Microsecond
+		}
+		ex := newExecutor(t, futures.WithMaxWorkers(4), futures.WithKeepAlive(keepAlive))
+		runs := make([][]atomic.Int32, submitters)
+		futs := make([][]*futures.Future[int], submitters)
+		var goSubmitted, goRan atomic.Int64
+		stop := make(chan struct{})
+		var monitors, producers sync.WaitGroup
+		monitors.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(round), submitters))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := ex.SetMaxWorkers(1 + rng.IntN(6)); err != nil {
+					t.Errorf("SetMaxWorkers: %v", err)
+				}
+				checkStatsIdentity(t, ex.Stats())
+				runtime.Gosched()
+			}
+		})
+		monitors.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				checkStatsIdentity(t, ex.Stats())
+				runtime.Gosched() // on one processor, let the submitters run
+			}
+		})
+		for s := range submitters {
+			runs[s] = make([]atomic.Int32, per)
+			producers.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(round), uint64(s)))
+				for i := range per {
+					if rng.IntN(500) == 0 { // an idle phase, for this submitter at least
+						for _, f := range futs[s] {
+							f.Err(context.Background())
+						}
+					}
+					if rng.IntN(3) == 0 {
+						goSubmitted.Add(1)
+						if err := ex.Go(func(context.Context) { goRan.Add(1) }); err != nil {
+							t.Errorf("Go: %v", err)
+						}
+						continue
+					}
+					ctx, cancel := context.Background(), context.CancelFunc(nil)
+					if rng.IntN(20) == 0 {
+						ctx, cancel = context.WithCancel(ctx)
+					}
+					f := futures.Submit(ctx, ex, func(context.Context) (int, error) { runs[s][i].Add(1); return i, nil })
+					if cancel != nil {
+						cancel()
+					}
+					if rng.IntN(30) == 0 {
+						f.Cancel()
+					}
+					futs[s] = append(futs[s], f)
+				}
+			})
+		}
+		producers.Wait()
+		close(stop)
+		monitors.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := ex.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: Shutdown: %v (Stats %+v)", round, err, ex.Stats())
+		}
+		var submitted, ran, canceled int64
+		for s := range submitters {
+			submitted += int64(len(futs[s]))
+			for _, f := range futs[s] {
+				switch st := f.State(); st {
+				case futures.Canceled:
+					canceled++
+				case futures.Finished:
+				default:
+					t.Fatalf("round %d: a future is %v after Shutdown returned", round, st)
+				}
+			}
+			for i := range runs[s] {
+				switch n := runs[s][i].Load(); n {
+				case 0:
+				case 1:
+					ran++
+				default:
+					t.Fatalf("round %d: a task ran %d times", round, n)
+				}
+			}
+		}
+		s := ex.Stats()
+		checkStatsIdentity(t, s)
+		if s.Pending != 0 || s.Running != 0 || s.Workers != 0 {
+			t.Errorf("round %d: Stats after Shutdown: %+v; want nothing pending, running or alive", round, s)
+		}
+		if s.Submitted != submitted+goSubmitted.Load() || s.Completed != ran+goRan.Load() || s.Canceled != canceled {
+			t.Errorf("round %d: Stats %+v; the tasks saw %d submitted, %d run (%d through Go), %d canceled",
+				round, s, submitted+goSubmitted.Load(), ran+goRan.Load(), goRan.Load(), canceled)
+		}
+	}
+}
+
+// checkStatsIdentity reports a Stats snapshot whose counts do not add up. It may be
+// called from any goroutine.
+func checkStatsIdentity(t *testing.T, s futures.Stats) {
+	if sum := s.Completed + s.Failed + s.Canceled + s.Rejected + int64(s.Pending) + int64(s.Running); s.Submitted != sum {
+		t.Errorf("Stats identity broken: Submitted=%d, the others add up to %d (%+v)", s.Submitted, sum, s)
+	}
+}
