@@ -44,11 +44,9 @@ func WithTiming() Option {
 }
 
 // taskStart returns the start time of the task w has just claimed, for the run-time
-// measurement, and records its queue wait; 0 when timing is off.
+// measurement, and records its queue wait. Timing must be on (the caller checks, so
+// that a task pays no call when it is off).
 func (p *pool) taskStart(w *worker) int64 {
-	if !p.timing {
-		return 0
-	}
 	start := p.now()
 	w.wait = 0
 	if w.curAt != 0 {
@@ -57,13 +55,10 @@ func (p *pool) taskStart(w *worker) int64 {
 	return start
 }
 
-// beforeTask calls the BeforeTask hook for the task w has just claimed. Hooks turn
-// timing on, so start is 0 exactly when there can be none. It is called where a
+// beforeTask calls the BeforeTask hook, if any, for the task w has just claimed. Hooks
+// turn timing on, so the caller skips it when timing is off. It is called where a
 // runtime.Goexit in the hook fails the task.
-func (p *pool) beforeTask(w *worker, start int64) {
-	if start == 0 {
-		return
-	}
+func (p *pool) beforeTask(w *worker) {
 	if h := p.hooks.BeforeTask; h != nil {
 		p.callHook(h, TaskInfo{Executor: p.name, Worker: w.id, QueueWait: w.wait})
 	}

@@ -154,7 +154,10 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	// Tasks still pending when their context ends are canceled without running.
 	p := w.p
 	ctx := f.taskContext(p)
-	start := p.taskStart(w)
+	var start int64 // 0: timing is off (and there are no hooks)
+	if p.timing {
+		start = p.taskStart(w)
+	}
 	var o outcome
 	returned, released := false, false
 	defer func() {
@@ -170,7 +173,9 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			next, exit = p.release(w, o)
 		}
 	}()
-	p.beforeTask(w, start) // in here: a hook that calls runtime.Goexit fails the task
+	if start != 0 {
+		p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
+	}
 	v, err := fn(ctx)
 	returned = true
 	o = outcome{ran: true, err: err, runTime: p.since(start)}
@@ -239,7 +244,10 @@ func (g goTask) expired() error        { return nil }
 
 func (g goTask) run(w *worker) (next task, exit bool) {
 	p := w.p
-	start := p.taskStart(w)
+	var start int64 // 0: timing is off (and there are no hooks)
+	if p.timing {
+		start = p.taskStart(w)
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -251,7 +259,9 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 			p.taskPanicked(pe)
 		}
 	}()
-	p.beforeTask(w, start) // in here: a hook that calls runtime.Goexit fails the task
+	if start != 0 {
+		p.beforeTask(w) // in here: a hook that calls runtime.Goexit fails the task
+	}
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
