@@ -127,10 +127,11 @@ func (e *Executor) Workers() int {
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
 // either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
-// million empty tasks cost 28–31 ns each from New to the end of Shutdown, 0.87–0.94
-// times a bare buffered channel feeding the same two workers (pond: 60–63 ns); on 64
-// workers, 38–40 ns, 0.71–0.87 times the channel (pond: 125–130 ns); from eight
-// submitters at once, 29–32 ns, 0.76–0.88 times the channel (pond: 62–66 ns).
+// million empty tasks cost 27–30 ns each from New to the end of Shutdown, 0.85–0.94
+// times a bare buffered channel feeding the same two workers (pond: 60–64 ns); on 64
+// workers, 54–59 ns, 1.20–1.32 times the channel (a batch takes 29–68 ns a task; pond:
+// 121–134 ns); from eight submitters at once, 27–33 ns, 0.74–0.85 times the channel
+// (pond: 63–75 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")

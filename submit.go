@@ -25,9 +25,9 @@ import "context"
 // Submit nor the worker that takes the task takes a lock (see Go), and a worker
 // completes a future that nothing waits on without locking it. On the 2-core machine
 // of BENCHMARKS.md (medians of three table runs), a million Submit calls followed by a
-// Result on each cost 131–140 ns per task on two workers, 1.99–2.12 times a buffered
-// channel feeding closures that store their results, and 20–22% of what pond's
-// futures cost; on 64 workers, 176–187 ns, 1.37–1.55 times the channel.
+// Result on each cost 123–139 ns per task on two workers, 1.54–2.13 times a buffered
+// channel feeding closures that store their results, and 18–19% of what pond's
+// futures cost; on 64 workers, 187–193 ns, 1.37–1.49 times the channel.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
