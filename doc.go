@@ -73,7 +73,9 @@
 //
 // A submission that is refused returns a future already finished with the reason, so
 // no error is lost. Bad input (a nil function, context, executor or future, an invalid
-// option) gives an error matching [ErrInvalid] that names the problem. Panics of
+// option) gives an error matching [ErrInvalid] that names the problem; the calls that
+// return no error ([Wait] with a nil context or an invalid mode, AddDoneCallback with a
+// nil future or function) panic with a message that names it instead. Panics of
 // fire-and-forget tasks ([Executor.Go]) go to [WithPanicHandler], or else are logged
 // at level Error; they are never swallowed silently.
 //

@@ -124,3 +124,45 @@ func TestDoomedAfterHandoffs(t *testing.T) {
 		}
 	}
 }
+
+// TestDoomedGoexitInWait: a task's Wait lets one more worker run, and the call that
+// starts it may cancel a queued task whose context ended, running its callbacks in the
+// waiting goroutine; a callback that calls runtime.Goexit ends that goroutine inside
+// Wait. Wait must still take its registrations off the futures it watched (a promise
+// that never completes would otherwise keep one for ever), and the task fails with
+// ErrGoexit.
+func TestDoomedGoexitInWait(t *testing.T) {
+	leaktest.Check(t)
+	bg := context.Background()
+	ex, err := New(WithMaxWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	defer ex.ShutdownNow(ctx)
+
+	never := NewPromise[int]() // never completed
+	gate := make(chan struct{})
+	started := make(chan struct{})
+	var next *Future[int]
+	first := Submit(bg, ex, func(ctx context.Context) (int, error) {
+		close(started)
+		<-gate
+		Wait(ctx, AllCompleted, next, never.Future()) // blockOn: blockBegin pops the doomed task
+		return 0, nil
+	})
+	<-started
+	submitDoomed(t, ex, func(*Future[int]) { runtime.Goexit() })
+	next = Submit(bg, ex, func(context.Context) (int, error) { return 2, nil })
+	close(gate)
+	if _, err := first.Result(ctx); !errors.Is(err, ErrGoexit) {
+		t.Fatalf("first.Result() = %v; want ErrGoexit (a callback ended its goroutine inside Wait)", err)
+	}
+	if n := WatcherCount(never.Future()); n != 0 {
+		t.Errorf("the promise still has %d registrations after the Wait that watched it ended", n)
+	}
+	if v, err := next.Result(ctx); v != 2 || err != nil {
+		t.Errorf("next.Result() = %v, %v; want 2, nil", v, err)
+	}
+}

@@ -1649,3 +1649,18 @@ func TestFutureHappensBefore(t *testing.T) {
 		}
 	})
 }
+
+// TestPromiseZeroValue: the zero Promise is a pending promise, as NewPromise returns.
+func TestPromiseZeroValue(t *testing.T) {
+	var p futures.Promise[int]
+	f := p.Future()
+	if st := f.State(); st != futures.Pending {
+		t.Fatalf("the zero Promise's future is %v; want Pending", st)
+	}
+	if err := p.SetResult(7); err != nil {
+		t.Fatalf("SetResult on the zero Promise = %v; want nil", err)
+	}
+	if v, err := f.Result(context.Background()); v != 7 || err != nil {
+		t.Errorf("Result() = %v, %v; want 7, nil", v, err)
+	}
+}

@@ -2,7 +2,8 @@ package futures
 
 // Promise is a future that its creator completes, for bridging callback APIs into
 // futures and for tests (Python's bare Future with set_result and set_exception).
-// A Promise is safe for concurrent use; its zero value is not usable.
+// A Promise is safe for concurrent use. Its zero value is a pending promise, as
+// NewPromise returns; a Promise must not be copied.
 type Promise[T any] struct {
 	f Future[T]
 }

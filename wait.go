@@ -44,7 +44,8 @@ func (m WaitMode) String() string {
 // goroutine and leaves no registration on the futures when it returns. On the 2-core
 // machine of BENCHMARKS.md, submitting 10,000 or 100,000 futures and waiting for all
 // of them while they are pending costs 449–585 ns per future in all, no more per future
-// at the larger size. Wait panics if mode is not one of the three modes.
+// at the larger size. Wait panics if mode is not one of the three modes, or if ctx
+// is nil.
 func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDone []F) {
 	if mode < AllCompleted || mode > FirstError {
 		panic("futures: Wait called with invalid mode " + mode.String())
@@ -76,6 +77,11 @@ func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDo
 	if !stop && len(todo) > 0 && ctx.Err() == nil {
 		w := newWatcher()
 		watched := make([]*core, 0, len(todo))
+		defer func() { // deferred: blockOn may run callbacks that call runtime.Goexit
+			for _, c := range watched {
+				c.unwatch(w)
+			}
+		}()
 		for _, i := range todo {
 			if c := baseOf(fs[i]); c.watch(w, i) {
 				watched = append(watched, c)
@@ -93,9 +99,6 @@ func Wait[F Awaitable](ctx context.Context, mode WaitMode, fs ...F) (done, notDo
 				remaining--
 				stop = stop || satisfied(baseOf(fs[i]))
 			}
-		}
-		for _, c := range watched {
-			c.unwatch(w)
 		}
 	}
 	for _, f := range fs {
