@@ -32,7 +32,9 @@
 //	as cd), it runs directly, each substituted value staying within its word, like xargs
 //	does: no shell starts, and names with spaces, quotes or newlines are safe. Otherwise it
 //	runs with /bin/sh -c, each substituted value single-quoted (' written as '\''), so
-//	these names are just as safe; do not quote replacement strings yourself.
+//	these names are just as safe; do not quote replacement strings yourself. (What the
+//	commands do with a value is theirs: dash's echo turns \n in it into a newline, so
+//	print values with printf '%s\n' {}.)
 //
 //	Options:
 //	  -j, --jobs N        run N jobs at once (default: the number of CPUs); N% is a
@@ -74,8 +76,9 @@
 //	that failed, and success=N 0. 255 for an error of parx's own (bad options, an
 //	unreadable input, standard output closed) or a run interrupted by a signal.
 //
-//	Signals: the first SIGINT or SIGTERM stops starting jobs and waits for the running
-//	ones; a second one kills them. No job outlives parx.
+//	Signals: the first SIGINT, SIGTERM or SIGHUP stops starting jobs and waits for the
+//	running ones; a second one kills them, even while standard output is blocked. No job
+//	outlives parx, unless parx itself is killed by SIGKILL or SIGQUIT.
 //
 // # Design
 //

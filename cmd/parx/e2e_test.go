@@ -601,6 +601,80 @@ func TestSignals(t *testing.T) {
 	}
 }
 
+// TestSignalHangup checks that SIGHUP (the terminal closed) acts as SIGINT does: the
+// first stops starting jobs, the second kills the running ones.
+func TestSignalHangup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	m := marker()
+	r := start(t, dir, "", "-j", "2", "sleep "+m+" & echo running {} >&3; wait", ":::", "1", "2", "3")
+	r.alive.expect("running 1", "running 2")
+	r.cmd.Process.Signal(syscall.SIGHUP)
+	r.stderr.waitFor("SIGHUP: starting no more jobs, waiting for 2 running jobs")
+	r.cmd.Process.Signal(syscall.SIGHUP)
+	if code := r.wait(); code != 255 {
+		t.Errorf("exit status %d; want 255", code)
+	}
+	checkNoOrphans(t, m)
+}
+
+// TestSignalsWhileStdoutBlocked checks that the second signal kills the running jobs
+// even while parx is stuck writing a job's output to a reader that stopped reading
+// (its messages wait for that writer; the signals must not).
+func TestSignalsWhileStdoutBlocked(t *testing.T) {
+	t.Parallel()
+	m := marker()
+	out, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command(parxBin, "-j", "2",
+		"if [ {} = big ]; then head -c 1000000 /dev/zero; else sleep "+m+" & echo running >&3; wait; fi",
+		":::", "big", "sleeper")
+	cmd.Dir = t.TempDir()
+	cmd.Stdout = outW
+	errs := newLines(t)
+	cmd.Stderr = errs.w
+	alive := newAlive(t)
+	cmd.ExtraFiles = []*os.File{alive.w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	outW.Close()
+	alive.w.Close()
+	alive.expect("running")
+	for until := time.Now().Add(time.Minute); len(sleepers(t, m)) == 0; { // sleep may not have exec'd yet
+		if time.Now().After(until) {
+			t.Fatal("the job's sleep never started")
+		}
+		time.Sleep(time.Millisecond) // polling the process table, not synchronising
+	}
+	// Once a byte of the big job's output arrives, parx is writing its megabyte to a
+	// pipe that holds 64 KiB, under the printer's lock, and nothing reads it.
+	if _, err := io.ReadFull(out, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	// Signals sent back to back may merge into one: send SIGTERM until the job is
+	// gone. The first stops parx; any later one, once parx has read the first, kills.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sleepers(t, m)) > 0 && time.Now().Before(deadline) {
+		cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(10 * time.Millisecond) // polling the process table, not synchronising
+	}
+	killed := len(sleepers(t, m)) == 0
+	io.Copy(io.Discard, out) // let parx finish
+	cmd.Wait()
+	errs.w.Close()
+	if !killed {
+		t.Errorf("the running job survived SIGTERMs for 10 s while standard output was blocked")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 255 {
+		t.Errorf("exit status %d; want 255", code)
+	}
+	checkNoOrphans(t, m)
+}
+
 // TestSignalWaits checks that after one SIGTERM the running jobs finish normally.
 func TestSignalWaits(t *testing.T) {
 	t.Parallel()

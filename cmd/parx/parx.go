@@ -231,8 +231,23 @@ func (c *control) halt(res *result) {
 }
 
 // handleSignals stops parx on the first signal received on sigs, and kills the
-// running jobs on the second, until done is closed.
+// running jobs on the second, until done is closed. Its messages go through a
+// goroutine of their own: printing waits while standard output is blocked (a reader
+// that stopped reading), and the second signal must not wait for the first message.
 func (c *control) handleSignals(sigs <-chan os.Signal, done <-chan struct{}) {
+	msgs := make(chan string, 8)
+	defer close(msgs)
+	go func() {
+		for m := range msgs {
+			c.out.message("%s", m)
+		}
+	}()
+	tell := func(format string, args ...any) {
+		select {
+		case msgs <- fmt.Sprintf(format, args...):
+		default: // eight messages are already waiting for standard error
+		}
+	}
 	for n := 0; ; n++ {
 		select {
 		case s := <-sigs:
@@ -240,11 +255,11 @@ func (c *control) handleSignals(sigs <-chan os.Signal, done <-chan struct{}) {
 			running := c.running()
 			if n == 0 {
 				c.stop()
-				c.out.message("%s: starting no more jobs, waiting for %d running jobs; send it again to kill them",
+				tell("%s: starting no more jobs, waiting for %d running jobs; send it again to kill them",
 					signalName(s), running)
 			} else {
 				c.kill()
-				c.out.message("%s again: killing %d running jobs", signalName(s), running)
+				tell("%s again: killing %d running jobs", signalName(s), running)
 			}
 		case <-done:
 			return
@@ -259,6 +274,8 @@ func signalName(s os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return s.String()
 }
