@@ -926,3 +926,23 @@ func maps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestKeepOrderWindowLimit checks the window of -k against the open-file limit: the
+// jobs that finish while an older one runs keep outputs above 64 KiB in two open files
+// each until they are printed, so the window must leave room for them.
+func TestKeepOrderWindowLimit(t *testing.T) {
+	for _, c := range []struct{ jobs, limit, want int }{
+		{8, 0, 64},         // no limit known: four per slot, at least 64
+		{100, 0, 400},      //
+		{40, 1 << 20, 160}, // a high limit changes nothing
+		{40, 256, 56},      // (256 - 64 - 2*40) / 2
+		{256, 1024, 256},   // (1024 - 64 - 512) / 2 = 224, but never below -j
+	} {
+		if got := keepOrderWindow(c.jobs, c.limit); got != c.want {
+			t.Errorf("keepOrderWindow(%d, %d) = %d; want %d", c.jobs, c.limit, got, c.want)
+		}
+	}
+	if openFileLimit() < 0 {
+		t.Errorf("openFileLimit() = %d", openFileLimit())
+	}
+}

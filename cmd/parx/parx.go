@@ -116,7 +116,7 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 	// printing of the ones after it, so the window is wider, to keep the workers busy.
 	mapOpts := []futures.MapOption{futures.Window(2 * o.jobs), futures.Unordered()}
 	if o.keepOrder {
-		mapOpts = []futures.MapOption{futures.Window(max(4*o.jobs, 64))}
+		mapOpts = []futures.MapOption{futures.Window(keepOrderWindow(o.jobs, openFileLimit()))}
 	}
 	status := 0
 	for res, err := range futures.Map(context.Background(), ex, in.jobs(ctl.stopc), r.run, mapOpts...) {
@@ -163,6 +163,21 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 		return exitError
 	}
 	return r.tally.exitStatus()
+}
+
+// keepOrderWindow returns how many jobs -k lets run ahead of the oldest one not yet
+// printed: four per job slot, at least 64, but no more than the open files allow
+// (limit, or 0 for no limit). A finished job whose output is larger than inMemory
+// keeps its two temporary files open until it is printed, and each slot holds two
+// more, so a window that ignored the limit would run out of file descriptors when the
+// hard limit is low (1024 is common) and -j is high.
+func keepOrderWindow(jobs, limit int) int {
+	w := max(4*jobs, 64)
+	if limit > 0 {
+		const reserve = 64 // parx's own files, and the pipes of the jobs it is starting
+		w = min(w, (limit-reserve-2*jobs)/2)
+	}
+	return max(w, jobs)
 }
 
 // control stops parx early: on --halt, on signals, or when standard output is gone.

@@ -46,3 +46,6 @@ func (g *procGroup) leaderExited(bool) {
 }
 
 func exitStatus(st *os.ProcessState) (exit, signal int) { return st.ExitCode(), 0 }
+
+// openFileLimit returns 0: there is no limit parx can read here.
+func openFileLimit() int { return 0 }

@@ -85,3 +85,13 @@ func exitStatus(st *os.ProcessState) (exit, signal int) {
 	}
 	return st.ExitCode(), 0
 }
+
+// openFileLimit returns the most files parx may have open (the soft limit, which the Go
+// runtime raises to the hard one at startup), or 0 if it cannot tell.
+func openFileLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<30 {
+		return 0
+	}
+	return int(rl.Cur)
+}
