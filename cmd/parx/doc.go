@@ -77,8 +77,9 @@
 //	unreadable input, standard output closed) or a run interrupted by a signal.
 //
 //	Signals: the first SIGINT, SIGTERM or SIGHUP stops starting jobs and waits for the
-//	running ones; a second one kills them, even while standard output is blocked. No job
-//	outlives parx, unless parx itself is killed by SIGKILL or SIGQUIT.
+//	running ones; a second one kills them, even while standard output is blocked (a signal
+//	ignored when parx starts, as under nohup, stays ignored). No job outlives parx, unless
+//	parx itself is killed by SIGKILL or SIGQUIT.
 //
 // # Design
 //

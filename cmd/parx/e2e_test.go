@@ -618,6 +618,32 @@ func TestSignalHangup(t *testing.T) {
 	checkNoOrphans(t, m)
 }
 
+// TestSignalIgnoredAtStart checks that a signal ignored when parx starts (nohup) stays
+// ignored: SIGHUP then neither stops parx nor kills its jobs.
+func TestSignalIgnoredAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	hold := fifo(t, dir, "hold")
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" "$@"`, parxBin,
+		"echo running >&3; read x < "+hold+"; echo finished {}", ":::", "a")
+	cmd.Dir = dir
+	var out strings.Builder
+	cmd.Stdout = &out
+	alive := newAlive(t)
+	cmd.ExtraFiles = []*os.File{alive.w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	alive.w.Close()
+	alive.expect("running")
+	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Process.Signal(syscall.SIGHUP)
+	release(t, hold)
+	if err := cmd.Wait(); err != nil || out.String() != "finished a\n" {
+		t.Errorf("parx under an ignored SIGHUP: %v, output %q; want success and %q", err, out.String(), "finished a\n")
+	}
+}
+
 // TestSignalsWhileStdoutBlocked checks that the second signal kills the running jobs
 // even while parx is stuck writing a job's output to a reader that stopped reading
 // (its messages wait for that writer; the signals must not).

@@ -82,8 +82,9 @@ that failed, and success=N 0. 255 for an error of parx's own (bad options, an
 unreadable input, standard output closed) or a run interrupted by a signal.
 
 Signals: the first SIGINT, SIGTERM or SIGHUP stops starting jobs and waits for the
-running ones; a second one kills them, even while standard output is blocked. No job
-outlives parx, unless parx itself is killed by SIGKILL or SIGQUIT.
+running ones; a second one kills them, even while standard output is blocked (a signal
+ignored when parx starts, as under nohup, stays ignored). No job outlives parx, unless
+parx itself is killed by SIGKILL or SIGQUIT.
 `
 
 // version is printed by --version.
@@ -276,7 +277,12 @@ func parseTimeout(v string) (time.Duration, error) {
 
 func main() {
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // SIGHUP: the terminal closed
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} { // SIGHUP: the terminal closed
+		// A signal ignored at startup stays ignored (nohup parx, or parx & in a script).
+		if !signal.Ignored(s) {
+			signal.Notify(sigs, s)
+		}
+	}
 	// With SIGPIPE handled, writing to a closed standard output fails with EPIPE
 	// instead of killing parx before it can kill its jobs. The jobs still start with
 	// the default action for SIGPIPE.
