@@ -25,7 +25,7 @@ import (
 // cleanup runs outside it.)
 //
 // Cost, measured on a 2-core machine (BENCHMARKS.md): a Submit and its Result cost
-// one allocation and 131–187 ns; a Go task costs no allocation and 28–40 ns; an idle
+// one allocation and 123–193 ns; a Go task costs no allocation and 27–59 ns; an idle
 // executor costs no CPU. Starting a worker costs eight allocations, four of them its
 // pprof labels.
 type Executor struct {
