@@ -31,70 +31,82 @@ func submitDoomed(t *testing.T, ex *Executor, cb func(*Future[int])) *Future[int
 	return f
 }
 
+// A doomScene is a one-worker executor whose worker runs first, which waits for gate
+// to close and then calls then; behind it are queued a doomed task (see submitDoomed)
+// whose callback is cb, and next. ctx bounds the test's waits; the executor is shut
+// down at the end of the test within it (a stranded hand-off would hang Close).
+type doomScene struct {
+	ex                  *Executor
+	ctx                 context.Context
+	gate                chan struct{}
+	first, doomed, next *Future[int]
+}
+
+func newDoomScene(t *testing.T, then func(ctx context.Context, s *doomScene) (int, error), cb func(s *doomScene)) *doomScene {
+	t.Helper()
+	leaktest.Check(t)
+	ex, err := New(WithMaxWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	t.Cleanup(func() { ex.ShutdownNow(ctx) })
+	s := &doomScene{ex: ex, ctx: ctx, gate: make(chan struct{})}
+	started := make(chan struct{})
+	s.first = Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
+		close(started)
+		<-s.gate
+		return then(ctx, s)
+	})
+	<-started
+	s.doomed = submitDoomed(t, ex, func(*Future[int]) { cb(s) })
+	s.next = Submit(context.Background(), ex, func(context.Context) (int, error) { return 2, nil })
+	return s
+}
+
 // TestDoomedAfterHandoffs: a call that pops a doomed task and also hands tasks to
 // workers delivers the hand-offs before it cancels the doomed task, so that the
 // task's callbacks may wait for the handed-off tasks, or call runtime.Goexit, without
 // stranding them. SetMaxWorkers and the extra worker of a task that waits on its own
 // executor (blockBegin) both pop the queue.
 func TestDoomedAfterHandoffs(t *testing.T) {
-	bg := context.Background()
 	for _, caller := range []string{"SetMaxWorkers", "Result in a task"} {
 		for _, cb := range []string{"waits for the next task", "calls Goexit"} {
 			t.Run(caller+"/callback "+cb, func(t *testing.T) {
-				leaktest.Check(t)
-				ex, err := New(WithMaxWorkers(1))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithTimeout(bg, 10*time.Second)
-				defer cancel()
-				defer ex.ShutdownNow(ctx) // bounded: a stranded hand-off would hang Close
-
-				gate := make(chan struct{})
-				started := make(chan struct{})
-				var next *Future[int]
-				first := Submit(bg, ex, func(ctx context.Context) (int, error) {
-					close(started)
-					<-gate
+				cbDone := make(chan error, 1)
+				s := newDoomScene(t, func(ctx context.Context, s *doomScene) (int, error) {
 					if caller == "Result in a task" {
-						return next.Result(ctx) // pops the doomed task, starts a worker for next
+						return s.next.Result(ctx) // pops the doomed task, starts a worker for next
 					}
 					return 0, nil
-				})
-				<-started
-				cbDone := make(chan error, 1)
-				doomed := submitDoomed(t, ex, func(*Future[int]) {
+				}, func(s *doomScene) {
 					if cb == "calls Goexit" {
 						cbDone <- nil
 						runtime.Goexit()
 					}
-					_, err := next.Result(ctx)
+					_, err := s.next.Result(s.ctx)
 					cbDone <- err
 				})
-				next = Submit(bg, ex, func(context.Context) (int, error) { return 2, nil })
-
-				callerDone := make(chan struct{})
-				switch caller {
-				case "SetMaxWorkers":
+				ctx := s.ctx
+				if caller == "SetMaxWorkers" {
+					callerDone := make(chan struct{})
 					go func() {
 						defer close(callerDone)
-						if err := ex.SetMaxWorkers(2); err != nil {
+						if err := s.ex.SetMaxWorkers(2); err != nil {
 							t.Error(err)
 						}
 					}()
 					<-callerDone
-					close(gate)
-				case "Result in a task":
-					close(gate)
-					close(callerDone)
 				}
+				close(s.gate)
 				if err := <-cbDone; err != nil {
 					t.Errorf("the doomed task's callback: next.Result() = %v; want nil", err)
 				}
-				if v, err := next.Result(ctx); v != 2 || err != nil {
+				if v, err := s.next.Result(ctx); v != 2 || err != nil {
 					t.Errorf("next.Result() = %v, %v; want 2, nil", v, err)
 				}
-				v, err := first.Result(ctx)
+				v, err := s.first.Result(ctx)
 				switch {
 				case caller == "Result in a task" && cb == "calls Goexit":
 					// The callback ran in first's worker, inside first's Result call.
@@ -110,15 +122,15 @@ func TestDoomedAfterHandoffs(t *testing.T) {
 						t.Errorf("first.Result() = %v, %v; want 0, nil", v, err)
 					}
 				}
-				if err := doomed.Err(ctx); !errors.Is(err, ErrCanceled) || !errors.Is(err, errDoomTest) {
+				if err := s.doomed.Err(ctx); !errors.Is(err, ErrCanceled) || !errors.Is(err, errDoomTest) {
 					t.Errorf("the doomed task's error = %v; want ErrCanceled with the context's cause", err)
 				}
-				if err := ex.Shutdown(ctx); err != nil {
+				if err := s.ex.Shutdown(ctx); err != nil {
 					t.Fatalf("Shutdown: %v", err)
 				}
-				s := ex.Stats()
-				if sum := s.Completed + s.Failed + s.Canceled + s.Rejected + int64(s.Pending) + int64(s.Running); s.Submitted != sum || s.Running != 0 || s.Pending != 0 {
-					t.Errorf("Stats after Shutdown: %+v; want everything ended and accounted for", s)
+				st := s.ex.Stats()
+				if sum := st.Completed + st.Failed + st.Canceled + st.Rejected + int64(st.Pending) + int64(st.Running); st.Submitted != sum || st.Running != 0 || st.Pending != 0 {
+					t.Errorf("Stats after Shutdown: %+v; want everything ended and accounted for", st)
 				}
 			})
 		}
@@ -132,37 +144,19 @@ func TestDoomedAfterHandoffs(t *testing.T) {
 // that never completes would otherwise keep one for ever), and the task fails with
 // ErrGoexit.
 func TestDoomedGoexitInWait(t *testing.T) {
-	leaktest.Check(t)
-	bg := context.Background()
-	ex, err := New(WithMaxWorkers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
-	defer cancel()
-	defer ex.ShutdownNow(ctx)
-
 	never := NewPromise[int]() // never completed
-	gate := make(chan struct{})
-	started := make(chan struct{})
-	var next *Future[int]
-	first := Submit(bg, ex, func(ctx context.Context) (int, error) {
-		close(started)
-		<-gate
-		Wait(ctx, AllCompleted, next, never.Future()) // blockOn: blockBegin pops the doomed task
+	s := newDoomScene(t, func(ctx context.Context, s *doomScene) (int, error) {
+		Wait(ctx, AllCompleted, s.next, never.Future()) // blockOn: blockBegin pops the doomed task
 		return 0, nil
-	})
-	<-started
-	submitDoomed(t, ex, func(*Future[int]) { runtime.Goexit() })
-	next = Submit(bg, ex, func(context.Context) (int, error) { return 2, nil })
-	close(gate)
-	if _, err := first.Result(ctx); !errors.Is(err, ErrGoexit) {
+	}, func(*doomScene) { runtime.Goexit() })
+	close(s.gate)
+	if _, err := s.first.Result(s.ctx); !errors.Is(err, ErrGoexit) {
 		t.Fatalf("first.Result() = %v; want ErrGoexit (a callback ended its goroutine inside Wait)", err)
 	}
 	if n := WatcherCount(never.Future()); n != 0 {
 		t.Errorf("the promise still has %d registrations after the Wait that watched it ended", n)
 	}
-	if v, err := next.Result(ctx); v != 2 || err != nil {
+	if v, err := s.next.Result(s.ctx); v != 2 || err != nil {
 		t.Errorf("next.Result() = %v, %v; want 2, nil", v, err)
 	}
 }
