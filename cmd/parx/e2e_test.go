@@ -75,12 +75,7 @@ func start(t *testing.T, dir, stdin string, args ...string) *run {
 	r.cmd.Env = append(os.Environ(), "GORACE=halt_on_error=1 exitcode=66")
 	r.stdout, r.stderr = newLines(t), newLines(t)
 	r.cmd.Stdout, r.cmd.Stderr = r.stdout.w, r.stderr.w
-	r.alive = newAlive(t)
-	r.cmd.ExtraFiles = []*os.File{r.alive.w}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r.alive.w.Close()
+	r.alive = launch(t, r.cmd)
 	go func() {
 		defer close(r.done)
 		r.cmd.Wait()
@@ -90,6 +85,19 @@ func start(t *testing.T, dir, stdin string, args ...string) *run {
 	}()
 	t.Cleanup(r.stop)
 	return r
+}
+
+// launch starts cmd with the write end of a new alive pipe as its file descriptor 3,
+// and returns the pipe.
+func launch(t *testing.T, cmd *exec.Cmd) *alive {
+	t.Helper()
+	a := newAlive(t)
+	cmd.ExtraFiles = []*os.File{a.w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a.w.Close()
+	return a
 }
 
 // stop stops parx if it still runs because the test failed, as a user would: with a
@@ -580,42 +588,30 @@ func TestHaltSoon(t *testing.T) {
 	}
 }
 
-// TestSignals checks that the first SIGINT stops starting jobs and lets the running
-// ones go on, and that the second kills them.
+// TestSignals checks that the first SIGINT, SIGTERM or SIGHUP (the terminal closed)
+// stops starting jobs and lets the running ones go on, and that the second kills them.
 func TestSignals(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	m := marker()
-	log := filepath.Join(dir, "log")
-	r := start(t, dir, "", "-j", "2", "--joblog", log, "sleep "+m+" & echo running {} >&3; wait", ":::", "1", "2", "3", "4")
-	r.alive.expect("running 1", "running 2")
-	r.cmd.Process.Signal(os.Interrupt)
-	r.stderr.waitFor("SIGINT: starting no more jobs, waiting for 2 running jobs")
-	r.cmd.Process.Signal(os.Interrupt)
-	if code := r.wait(); code != 255 {
-		t.Errorf("exit status %d; want 255", code)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(signalName(sig), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			m := marker()
+			log := filepath.Join(dir, "log")
+			r := start(t, dir, "", "-j", "2", "--joblog", log, "sleep "+m+" & echo running {} >&3; wait", ":::", "1", "2", "3", "4")
+			r.alive.expect("running 1", "running 2")
+			r.cmd.Process.Signal(sig)
+			r.stderr.waitFor(signalName(sig) + ": starting no more jobs, waiting for 2 running jobs")
+			r.cmd.Process.Signal(sig)
+			if code := r.wait(); code != 255 {
+				t.Errorf("exit status %d; want 255", code)
+			}
+			checkNoOrphans(t, m)
+			if got, want := joblogBySeq(t, log), map[string]string{"1": "-1/15", "2": "-1/15"}; !maps(got, want) {
+				t.Errorf("job log exit/signal %v; want %v", got, want)
+			}
+		})
 	}
-	checkNoOrphans(t, m)
-	if got, want := joblogBySeq(t, log), map[string]string{"1": "-1/15", "2": "-1/15"}; !maps(got, want) {
-		t.Errorf("job log exit/signal %v; want %v", got, want)
-	}
-}
-
-// TestSignalHangup checks that SIGHUP (the terminal closed) acts as SIGINT does: the
-// first stops starting jobs, the second kills the running ones.
-func TestSignalHangup(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	m := marker()
-	r := start(t, dir, "", "-j", "2", "sleep "+m+" & echo running {} >&3; wait", ":::", "1", "2", "3")
-	r.alive.expect("running 1", "running 2")
-	r.cmd.Process.Signal(syscall.SIGHUP)
-	r.stderr.waitFor("SIGHUP: starting no more jobs, waiting for 2 running jobs")
-	r.cmd.Process.Signal(syscall.SIGHUP)
-	if code := r.wait(); code != 255 {
-		t.Errorf("exit status %d; want 255", code)
-	}
-	checkNoOrphans(t, m)
 }
 
 // TestSignalIgnoredAtStart checks that a signal ignored when parx starts (nohup) stays
@@ -629,13 +625,7 @@ func TestSignalIgnoredAtStart(t *testing.T) {
 	cmd.Dir = dir
 	var out strings.Builder
 	cmd.Stdout = &out
-	alive := newAlive(t)
-	cmd.ExtraFiles = []*os.File{alive.w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	alive.w.Close()
-	alive.expect("running")
+	launch(t, cmd).expect("running")
 	cmd.Process.Signal(syscall.SIGHUP)
 	cmd.Process.Signal(syscall.SIGHUP)
 	release(t, hold)
@@ -662,13 +652,8 @@ func TestSignalsWhileStdoutBlocked(t *testing.T) {
 	cmd.Stdout = outW
 	errs := newLines(t)
 	cmd.Stderr = errs.w
-	alive := newAlive(t)
-	cmd.ExtraFiles = []*os.File{alive.w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	alive := launch(t, cmd)
 	outW.Close()
-	alive.w.Close()
 	alive.expect("running")
 	for until := time.Now().Add(time.Minute); len(sleepers(t, m)) == 0; { // sleep may not have exec'd yet
 		if time.Now().After(until) {
