@@ -137,8 +137,6 @@ func (m *mapRun[In, Out]) submit(in In) *Future[Out] {
 	case nil:
 	case errCallerRuns:
 		t.runInline(m.p)
-	case errWaitEnded:
-		t.cancel(context.Cause(m.ctx))
 	default:
 		t.abort(err)
 	}

@@ -54,13 +54,8 @@ var (
 	ErrDiscarded = errors.New("futures: discarded to make room in a full queue")
 )
 
-var (
-	// errCallerRuns tells the submitter to run the task itself.
-	errCallerRuns = errors.New("futures: caller runs")
-	// errWaitEnded tells the submitter that its context ended while it waited for
-	// room under Block: it cancels the task's future with the context's cause.
-	errWaitEnded = errors.New("futures: the submit context ended while waiting for room")
-)
+// errCallerRuns tells the submitter to run the task itself.
+var errCallerRuns = errors.New("futures: caller runs")
 
 // WithQueueSize bounds the number of pending tasks (queued, not yet started, not
 // canceled) to n, which must be at least 1; policy says what a submission does when

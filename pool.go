@@ -126,9 +126,9 @@ func (p *pool) deepLocked() int { return max(backlogPerWorker*p.workers, backlog
 
 // submit accepts t: it hands t to an idle worker, or starts a worker for it, or queues
 // it. Workers start only when none is idle, one per submission at most, up to the
-// limit. It returns errCallerRuns when the caller must run t itself, errWaitEnded when
-// ctx ended while it waited for room under the Block policy (the caller cancels t),
-// and otherwise an error only if t was refused.
+// limit. It returns errCallerRuns when the caller must run t itself, and otherwise an
+// error only if t was refused. ctx bounds the wait of the Block policy; if it ends
+// first, t is canceled with its cause, and submit returns nil.
 func (p *pool) submit(ctx context.Context, t task) error {
 	var full *ring // the ring t did not fit in, or nil
 	if p.fast.Load() {
@@ -196,7 +196,8 @@ func (p *pool) submit(ctx context.Context, t task) error {
 			p.n.submitted++
 			p.n.canceled++
 			p.mu.Unlock()
-			return errWaitEnded
+			t.drop(context.Cause(ctx), true)
+			return nil
 		}
 	}
 	p.n.submitted++

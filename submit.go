@@ -50,8 +50,6 @@ func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context
 	case nil:
 	case errCallerRuns:
 		f.runInline(p)
-	case errWaitEnded:
-		f.cancel(context.Cause(ctx))
 	default:
 		f.abort(err)
 	}
