@@ -24,7 +24,7 @@ for side in old new; do
 done
 
 run() { # binary lib workload size
-	"$tmp/$1.test" -test.run='^$' -test.bench="^Benchmark$3\$/^lib=$2\$/^$4\$" -test.benchtime=1x 2>/dev/null |
+	"$tmp/$1.test" -test.run='^$' -test.bench="^Benchmark$3\$/^lib=$2\$/^$4\$" -test.benchtime="${BENCHTIME:-1x}" 2>/dev/null |
 		awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i+1) == "ns/task") print $i }'
 }
 
