@@ -14,7 +14,7 @@ type core struct {
 	state atomic.Uint32 // a State; it becomes Canceled or Finished once, under mu or by complete
 
 	// flags holds flagAccepted (written under the owner's mu), flagCallbacks and
-	// flagWaiters (set under mu). It is atomic so that a worker can tell without a lock
+	// flagWaiters (set under mu), and flagLate (set by a Map task before it completes). It is atomic so that a worker can tell without a lock
 	// whether the future has callbacks or waiters; it costs no space, filling the
 	// padding before mu.
 	flags atomic.Uint32
@@ -71,6 +71,7 @@ const (
 	flagAccepted  = 1 << iota // the owner counts the future among its pending tasks
 	flagCallbacks             // callbacks are registered
 	flagWaiters               // something was registered that completion must notify (see complete)
+	flagLate                  // a Map task failed after its context had ended (see mapRun.emit)
 )
 
 // extra holds what only some futures need, so that the common future stays small.

@@ -267,6 +267,64 @@ func TestMapContextEnds(t *testing.T) {
 	}
 }
 
+// A failing element yields what its task returned with the error, as Future.Result
+// does: the result is not replaced by the zero value.
+func TestMapFailingElementKeepsResult(t *testing.T) {
+	ex := newExecutor(t, futures.WithMaxWorkers(2))
+	boom := errors.New("boom")
+	fn := func(_ context.Context, i int) (int, error) { return i, boom }
+	steps := mpCollect(futures.Map(cfGuard(t), ex, slices.Values([]int{7}), fn))
+	if len(steps) != 1 || steps[0].V != 7 || !errors.Is(steps[0].Err, boom) {
+		t.Errorf("Map(ex, [7], returns (x, boom)) = %v; want one step 7, boom", steps)
+	}
+}
+
+// A task that returns ctx's error by itself, while ctx is still live, fails like any
+// other element (CPython gh-155852: only the wait times out): when ctx ends after it,
+// the results finished in time are yielded, and then the deadline once.
+func TestMapTaskContextErrorIsAnElementError(t *testing.T) {
+	for _, unordered := range []bool{false, true} {
+		t.Run(fmt.Sprint("unordered=", unordered), func(t *testing.T) {
+			cfBubble(t, func(t *testing.T) {
+				ex := cfBubbleExecutor(t, futures.WithMaxWorkers(2))
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				inputs := func(yield func(int) bool) {
+					if !yield(0) || !yield(1) {
+						return
+					}
+					synctest.Wait() // both tasks have finished, ctx still live
+					cancel()
+					yield(2)
+				}
+				fn := func(_ context.Context, i int) (int, error) {
+					if i == 0 {
+						return 0, context.Canceled // its own error, not the deadline's
+					}
+					return 10 + i, nil
+				}
+				opts := []futures.MapOption{futures.Window(3)}
+				if unordered {
+					opts = append(opts, futures.Unordered())
+				}
+				steps := mpCollect(futures.Map(ctx, ex, inputs, fn, opts...))
+				call := fmt.Sprintf("Map(ctx canceled after two finished tasks, 0 fails with context.Canceled, unordered=%v)", unordered)
+				want := []string{"error " + context.Canceled.Error(), "11", "error " + context.Canceled.Error()}
+				var got []string
+				for _, s := range steps {
+					got = append(got, s.String())
+				}
+				if unordered && len(got) == 3 && got[0] == "11" {
+					got[0], got[1] = got[1], got[0] // either completion order
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s = %q; want %q (the element's error, the finished result, then the deadline)", call, got, want)
+				}
+			})
+		})
+	}
+}
+
 // A slow consumer still gets the results that finished before the deadline.
 func TestMapSlowConsumer(t *testing.T) {
 	cfBubble(t, func(t *testing.T) {

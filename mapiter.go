@@ -58,14 +58,16 @@ var errMapDone = errors.New("futures: Map iteration ended")
 // arrives slowly, finished results are yielded once the window is full or the input
 // ends. Pass Window(1) to yield each result before the next input is read.
 //
-// A failing element yields its zero result and error, and the iteration goes on: the
-// caller decides whether to stop (CPython's behaviour since gh-108518). Elements
+// A failing element yields what its task returned, the error and the result with it
+// (as [Future.Result] does), and the iteration goes on: the caller decides whether to
+// stop (CPython's behaviour since gh-108518). Elements
 // rejected by the executor (shut down or broken) yield the rejection error.
 //
 // ctx bounds the whole iteration (Python's timeout, counted from the call). When ctx
 // ends, results already finished are still yielded; the first one that is not (or
-// that failed with ctx's error) yields the zero result and ctx.Err(), once, and the
-// iteration stops. When the iteration stops early, because the loop broke or ctx
+// whose task failed with ctx's error after ctx had ended) yields the zero result and
+// ctx.Err(), once, and the iteration stops. A task that returns such an error while
+// ctx is still live fails like any other element. When the iteration stops early, because the loop broke or ctx
 // ended, every pending task is canceled (a queued task whose context has ended is
 // never started) and the contexts of running ones end, including a task handed to an
 // idle worker an instant before, which then starts with its context already ended.
@@ -153,7 +155,13 @@ type mapTask[In, Out any] struct {
 func (t *mapTask[In, Out]) call(ctx context.Context) (Out, error) {
 	fn, in := t.fn, t.in
 	t.fn, t.in = nil, *new(In) // keep no reference once it has run
-	return fn(ctx, in)
+	v, err := fn(ctx, in)
+	if err != nil && ctx.Err() != nil {
+		// It failed once its context had ended: if that was the caller's context,
+		// the failure is the iteration's deadline, not the element's (see emit).
+		t.flags.Or(flagLate)
+	}
+	return v, err
 }
 
 func (t *mapTask[In, Out]) run(w *worker) (task, bool) { return t.runCall(w, t.call) }
@@ -163,12 +171,23 @@ func (t *mapTask[In, Out]) runInline(p *pool)          { t.runInlineCall(p, t.ca
 // the iteration goes on.
 func (m *mapRun[In, Out]) emit(f *Future[Out], yield func(Out, error) bool) bool {
 	v, err := f.Result(m.ctx)
-	if ctxErr := m.ctx.Err(); ctxErr != nil && (f.loadState() != Finished || errors.Is(err, ctxErr)) {
-		// Not finished in time, or ended by the deadline: Python's TimeoutError,
-		// which ends the map, once.
-		var zero Out
-		yield(zero, ctxErr)
-		return false
+	if ctxErr := m.ctx.Err(); ctxErr != nil {
+		late := f.loadState() != Finished
+		if !late {
+			// Finished, perhaps while Result gave up: take its own outcome. It is the
+			// deadline's only if the task failed with ctx's error after its context
+			// had ended; a task that returned such an error by itself, before, failed
+			// like any other element (CPython gh-155852: only the wait times out).
+			v, err = f.Result(context.Background())
+			late = f.flags.Load()&flagLate != 0 && errors.Is(err, ctxErr)
+		}
+		if late {
+			// Not finished in time, or ended by the deadline: Python's TimeoutError,
+			// which ends the map, once.
+			var zero Out
+			yield(zero, ctxErr)
+			return false
+		}
 	}
 	return yield(v, err)
 }
