@@ -364,3 +364,143 @@ func TestInitContextEndedByShutdownNow(t *testing.T) {
 		}
 	})
 }
+
+// The task a worker is started for waits in the queue while the worker runs the
+// initializer, as in CPython (the worker runs it before it takes any item): it is
+// Pending, Cancel succeeds, and so does the end of its submit context; a canceled task
+// never runs, and the worker takes the next one once initialized.
+func TestInitFirstTaskPendingDuringInitializer(t *testing.T) {
+	for _, how := range []string{"Cancel", "submit context"} {
+		t.Run(how, func(t *testing.T) {
+			cfBubble(t, func(t *testing.T) {
+				release := make(chan struct{})
+				var inits atomic.Int32
+				ex := cfBubbleExecutor(t, futures.WithMaxWorkers(1), futures.WithInitializer(func(context.Context) error {
+					inits.Add(1)
+					<-release
+					return nil
+				}))
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				var ran atomic.Bool
+				first := futures.Submit(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
+				synctest.Wait() // the worker is in its initializer
+				if st := first.State(); st != futures.Pending || first.Running() {
+					t.Errorf("during the initializer, the first future is %v (Running %v); want pending", st, first.Running())
+				}
+				if s := ex.Stats(); s.Pending != 1 || s.Running != 0 || s.Workers != 1 {
+					t.Errorf("during the initializer, Stats = %+v; want 1 pending, 0 running, 1 worker", s)
+				}
+				switch how {
+				case "Cancel":
+					if !first.Cancel() {
+						t.Errorf("Cancel() of the first task during the initializer = false; want true")
+					}
+				default:
+					cancel()
+					synctest.Wait()
+				}
+				if _, err := first.Result(cfHour(t)); !first.Canceled() || !errors.Is(err, futures.ErrCanceled) {
+					t.Errorf("first future after %s: %v, %v; want canceled", how, first.State(), err)
+				}
+				close(release)
+				second := futures.Submit(t.Context(), ex, func(context.Context) (int, error) { return 2, nil })
+				if v, err := second.Result(cfHour(t)); v != 2 || err != nil {
+					t.Errorf("second.Result() = %d, %v; want 2, nil", v, err)
+				}
+				synctest.Wait()
+				if ran.Load() {
+					t.Errorf("the canceled first task ran")
+				}
+				if n := inits.Load(); n != 1 {
+					t.Errorf("the initializer ran %d times; want 1 (one worker)", n)
+				}
+				if s := ex.Stats(); s.Canceled != 1 || s.Completed != 1 || s.Workers != 1 {
+					t.Errorf("Stats = %+v; want 1 canceled, 1 completed, 1 worker", s)
+				}
+			})
+		})
+	}
+}
+
+// A task queued for a worker that is still in its initializer goes to whichever worker
+// is free first: here the worker that was already running, as in CPython.
+func TestInitFirstTaskTakenByFreeWorker(t *testing.T) {
+	cfBubble(t, func(t *testing.T) {
+		second := make(chan struct{})
+		var inits atomic.Int32
+		ex := cfBubbleExecutor(t, futures.WithMaxWorkers(2), futures.WithInitializer(func(context.Context) error {
+			if inits.Add(1) == 2 {
+				<-second // the second worker stays in its initializer
+			}
+			return nil
+		}))
+		gate := make(chan struct{})
+		worker := func(context.Context) (string, error) { return currentGoroutineID(), nil }
+		blocker := futures.Submit(t.Context(), ex, func(ctx context.Context) (string, error) { <-gate; return worker(ctx) })
+		synctest.Wait()
+		queued := futures.Submit(t.Context(), ex, worker) // starts the second worker
+		synctest.Wait()
+		if n := inits.Load(); n != 2 || queued.State() != futures.Pending {
+			t.Fatalf("after the second submission: %d initializers, second future %v; want 2, pending", n, queued.State())
+		}
+		close(gate)
+		g1, err1 := blocker.Result(cfHour(t))
+		g2, err2 := queued.Result(cfHour(t))
+		if err1 != nil || err2 != nil || g1 != g2 {
+			t.Errorf("the queued task ran on goroutine %q (%v), the first worker is %q (%v); want the first worker, which was free first", g2, err2, g1, err1)
+		}
+		close(second)
+	})
+}
+
+// Workers started for queued tasks by SetMaxWorkers, or for a task that waits on a
+// future of its own executor, also run the initializer before they take a task.
+func TestInitGrowthStartsInitializedWorkers(t *testing.T) {
+	cfBubble(t, func(t *testing.T) {
+		var mu sync.Mutex
+		initialized := make(map[string]bool)
+		ex := cfBubbleExecutor(t, futures.WithMaxWorkers(1), futures.WithInitializer(func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			initialized[currentGoroutineID()] = true
+			return nil
+		}))
+		check := func(context.Context) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return initialized[currentGoroutineID()], nil
+		}
+		// A task that waits on another it submits: the executor lets one more worker
+		// run while it waits.
+		outer := futures.Submit(t.Context(), ex, func(ctx context.Context) (bool, error) {
+			return futures.Submit(ctx, ex, check).Result(ctx)
+		})
+		if ok, err := outer.Result(cfHour(t)); !ok || err != nil {
+			t.Errorf("nested task on the extra worker: initialized = %v, %v; want true, nil", ok, err)
+		}
+		// Queued tasks, then a larger maximum.
+		gate := make(chan struct{})
+		busy := futures.Submit(t.Context(), ex, func(context.Context) (bool, error) { <-gate; return true, nil })
+		synctest.Wait()
+		var fs []*futures.Future[bool]
+		for range 3 {
+			fs = append(fs, futures.Submit(t.Context(), ex, check))
+		}
+		if err := ex.SetMaxWorkers(4); err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range fs {
+			if ok, err := f.Result(cfHour(t)); !ok || err != nil {
+				t.Errorf("queued task %d after SetMaxWorkers(4): initialized = %v, %v; want true, nil", i, ok, err)
+			}
+		}
+		close(gate)
+		if _, err := busy.Result(cfHour(t)); err != nil {
+			t.Error(err)
+		}
+		if s := ex.Stats(); s.PeakWorkers > 4 {
+			t.Errorf("Stats().PeakWorkers = %d; want at most 4", s.PeakWorkers)
+		}
+	})
+}

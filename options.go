@@ -65,11 +65,14 @@ func WithName(name string) Option {
 }
 
 // WithInitializer sets a function that each worker runs once, before its first task,
-// with the executor's context (which ShutdownNow ends). If it returns an error, panics
-// or calls runtime.Goexit, the executor is broken for good: the task that started the
-// worker and every queued task finish with an error that matches [ErrBroken] and wraps
-// the initializer's error, and so does every later submission. Tasks already running
-// on other workers finish normally. The default is no initializer.
+// with the executor's context (which ShutdownNow ends). As in CPython, a new worker
+// runs it before it takes any task: the task it was started for waits in the queue
+// meanwhile, pending (Cancel, its context's end and ShutdownNow cancel it), and goes to
+// whichever worker is free first. If the initializer returns an error, panics or calls
+// runtime.Goexit, the executor is broken for good: every queued task, the one that
+// started the worker included, finishes with an error that matches [ErrBroken] and
+// wraps the initializer's error, and so does every later submission. Tasks already
+// running on other workers finish normally. The default is no initializer.
 func WithInitializer(fn func(context.Context) error) Option {
 	return optionFunc(func(o *options) {
 		if fn == nil {

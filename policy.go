@@ -59,8 +59,11 @@ var errCallerRuns = errors.New("futures: caller runs")
 
 // WithQueueSize bounds the number of pending tasks (queued, not yet started, not
 // canceled) to n, which must be at least 1; policy says what a submission does when
-// the queue is full and every worker is busy. The default is an unbounded queue, as
-// in Python; a bounded queue costs nothing more per task.
+// the queue is full and every worker is busy. A submission that starts a worker is
+// accepted even when the queue is full; with [WithInitializer] its task waits in the
+// queue while the worker initializes, so the queue can hold one task more than n per
+// worker starting. The default is an unbounded queue, as in Python; a bounded queue
+// costs nothing more per task.
 func WithQueueSize(n int, policy FullPolicy) Option {
 	return optionFunc(func(o *options) {
 		if n < 1 {

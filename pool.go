@@ -51,6 +51,7 @@ type pool struct {
 	maxWorkers int
 	minWorkers int
 	blocked    int     // tasks blocked in Result on futures of this executor
+	starting   int     // new workers running the initializer, to take their first task from the queue
 	nextID     int     // number for the next worker's pprof label
 	lastStart  *worker // the worker a submission started last, while its goroutine may not have begun
 	shutdown   bool    // no new submissions
@@ -201,7 +202,12 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		}
 	}
 	p.n.submitted++
-	direct := len(p.idle) > 0 || p.workers < p.limitLocked()
+	idle := len(p.idle) > 0
+	start := !idle && p.workers < p.limitLocked()
+	// With an initializer, a new worker runs it before it takes any task, as CPython's
+	// do: the task it is started for waits in the queue meanwhile, pending (Cancel,
+	// its context and ShutdownNow still cancel it), and may go to another worker.
+	direct := idle || start && p.initFn == nil
 	if direct && !t.claim() || !direct && !t.accept() {
 		// Canceled by its context since Submit looked; not yet counted.
 		p.n.canceled++
@@ -211,7 +217,7 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	// A task handed to a worker is claimed here, under the lock, so that it is
 	// counted running at once, and it runs even if its context ends before the
 	// worker gets to it (it then sees its context ended).
-	if len(p.idle) > 0 {
+	if idle {
 		w := p.popIdleLocked()
 		p.startedLocked(w, t, 0)
 		if len(p.idle) > 0 && len(p.doomed) == 0 {
@@ -226,17 +232,8 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		}
 		return nil
 	}
-	if p.workers < p.limitLocked() {
-		w := p.newWorkerLocked()
-		p.startedLocked(w, t, 0)
-		prev := p.lastStart
-		p.lastStart = w
-		p.unlock(handoff{w: w, t: t, start: true})
-		if prev != nil && !prev.begun.Load() {
-			// Workers this submitter started wait behind it for a processor: let them
-			// begin their tasks before it goes on (see worker.begun).
-			runtime.Gosched()
-		}
+	if direct {
+		p.startWorker(t)
 		return nil
 	}
 	// Tasks published to the ring are older than this one: queue them first. (A task
@@ -246,12 +243,58 @@ func (p *pool) submit(ctx context.Context, t task) error {
 	p.absorbLocked(true)
 	p.n.pending++
 	p.q.push(t, p.now())
+	if start {
+		p.startWorker(nil)
+		return nil
+	}
 	deep := p.n.pending > p.deepLocked()
 	p.unlock()
 	if deep {
 		runtime.Gosched()
 	}
 	return nil
+}
+
+// startWorker, called by a submission with the lock held, starts a worker for the
+// claimed task t, or, with t nil, one that runs the initializer and then takes its
+// first task from the queue, and unlocks.
+func (p *pool) startWorker(t task) {
+	h := p.newStartLocked(t, 0)
+	prev := p.lastStart
+	p.lastStart = h.w
+	p.unlock(h)
+	if prev != nil && !prev.begun.Load() {
+		// Workers this submitter started wait behind it for a processor: let them
+		// begin their tasks before it goes on (see worker.begun).
+		runtime.Gosched()
+	}
+}
+
+// newStartLocked accounts for a new worker that begins with the claimed task t,
+// queued at time at, or, if t is nil, that runs the initializer and then takes its
+// first task from the queue (counted in p.starting until then; see worker.main). It
+// returns the hand-off that starts it, to be delivered after the lock is released.
+func (p *pool) newStartLocked(t task, at int64) handoff {
+	w := p.newWorkerLocked()
+	if t != nil {
+		p.startedLocked(w, t, at)
+	} else {
+		p.starting++
+	}
+	return handoff{w: w, t: t, start: true}
+}
+
+// firstTask is called by a worker started without a task once its initializer has
+// run: it finds the worker's first task, as release finds the next one.
+func (p *pool) firstTask(w *worker) (next task, exit bool) {
+	p.mu.Lock()
+	p.starting--
+	next, exit = p.nextLocked(w)
+	// Set before unlock, which may cancel doomed futures, whose callbacks may call
+	// runtime.Goexit: the goroutine that replaces this one starts from carry.
+	w.carry, w.carryExit = next, exit
+	p.unlock()
+	return next, exit
 }
 
 // pushed follows a submission published in r at pos: behind a deep backlog, it yields

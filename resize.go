@@ -29,14 +29,21 @@ func (e *Executor) SetMaxWorkers(n int) error {
 // growLocked makes workers for pending tasks while the limit allows, and appends to hs
 // the hand-offs that start them, to be delivered after the lock is released.
 func (p *pool) growLocked(hs []handoff) []handoff {
+	if p.initFn != nil {
+		// New workers run the initializer before they take a task (see submit): start
+		// one for each queued task that no initializing worker is set to take.
+		p.absorbLocked(false)
+		for len(p.idle) == 0 && p.workers < p.limitLocked() && p.q.len() > p.starting {
+			hs = append(hs, p.newStartLocked(nil, 0))
+		}
+		return hs
+	}
 	for len(p.idle) == 0 && p.workers < p.limitLocked() {
 		t, at := p.popLocked()
 		if t == nil {
 			break
 		}
-		w := p.newWorkerLocked()
-		p.startedLocked(w, t, at)
-		hs = append(hs, handoff{w: w, t: t, start: true})
+		hs = append(hs, p.newStartLocked(t, at))
 	}
 	return hs
 }

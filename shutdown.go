@@ -178,28 +178,41 @@ func (p *pool) breakWith(w *worker, err error, first task) {
 	broken := p.broken
 	queued := p.drainLocked(false)
 	p.workers--
-	w.cur = nil
-	p.n.running-- // first was claimed, and never ran
-	p.n.started--
-	p.n.failed++
+	p.lostFirstLocked(w, first)
 	p.wakeAllSubmittersLocked()
 	p.unlock()
 	p.logger().Error("futures: worker initializer failed; the executor is broken", "executor", p.name, "error", err)
-	queued = append([]task{first}, queued...)
+	if first != nil {
+		queued = append([]task{first}, queued...)
+	}
 	each(len(queued), func(i int) { queued[i].drop(broken, false) })
 }
 
-// abandon gives up the worker w, whose initializer ShutdownNow interrupted. first,
-// the task it was started for, is claimed (Running, as far as anyone can see) but
-// cannot run: it finishes with ErrShutdown. A future that was seen running never
-// becomes canceled.
+// lostFirstLocked accounts for the first task of the worker w, whose initializer did
+// not complete: a claimed task first that never ran (it fails), or, with first nil,
+// the queued task w was to take, which stays queued.
+func (p *pool) lostFirstLocked(w *worker, first task) {
+	if first == nil {
+		p.starting--
+		return
+	}
+	w.cur = nil
+	p.n.running--
+	p.n.started--
+	p.n.failed++
+}
+
+// abandon gives up the worker w, whose initializer ShutdownNow interrupted. A first
+// task it was handed claimed (Running, as far as anyone can see) cannot run: it
+// finishes with ErrShutdown, since a future that was seen running never becomes
+// canceled. (A worker started for a queued task has none: ShutdownNow cancels that
+// task in the queue.)
 func (p *pool) abandon(w *worker, first task) {
 	p.mu.Lock()
 	p.workers--
-	w.cur = nil
-	p.n.running--
-	p.n.started-- // it never ran
-	p.n.failed++
+	p.lostFirstLocked(w, first)
 	p.unlock()
-	first.drop(ErrShutdown, false)
+	if first != nil {
+		first.drop(ErrShutdown, false)
+	}
 }
