@@ -563,8 +563,9 @@ func TestStressNestedWaits(t *testing.T) {
 // TestStressResizeKeepAlive: submitters flood the executor (the ring grows) and now and
 // then wait for all their futures (it goes idle, and the ring shrinks), while one
 // goroutine changes the maximum of workers at random and calls Stats, and another
-// calls Stats without pause; in half the rounds idle workers expire after 50 µs. Some
-// submit contexts end and some futures are canceled. After Shutdown, every future is
+// calls Stats without pause; in half the rounds idle workers expire after 50 µs, and in
+// the last four new workers run an initializer first. Some submit contexts end and some
+// futures are canceled. After Shutdown, every future is
 // done, every task ran at most once, and Stats agrees with what the tasks saw.
 func TestStressResizeKeepAlive(t *testing.T) {
 	const submitters = 4
@@ -574,7 +575,18 @@ func TestStressResizeKeepAlive(t *testing.T) {
 		if round%2 == 1 {
 			keepAlive = 50 * time.Microsecond
 		}
-		ex := newExecutor(t, futures.WithMaxWorkers(4), futures.WithKeepAlive(keepAlive))
+		opts := []futures.Option{futures.WithMaxWorkers(4), futures.WithKeepAlive(keepAlive)}
+		if round >= 2 {
+			// New workers initialize before they take a task (from the queue): the
+			// tasks they were started for stay pending meanwhile.
+			opts = append(opts, futures.WithInitializer(func(context.Context) error {
+				for range 1 + round {
+					runtime.Gosched()
+				}
+				return nil
+			}))
+		}
+		ex := newExecutor(t, opts...)
 		runs := make([][]atomic.Int32, submitters)
 		futs := make([][]*futures.Future[int], submitters)
 		var goSubmitted, goRan atomic.Int64
