@@ -6,26 +6,19 @@ import (
 )
 
 // A slot is a job slot ({%}): a place for one running job, with the two temporary
-// files that capture the standard output and error of its jobs. The files are
-// unlinked at once, live while parx holds them, and are reused from job to job,
-// emptied each time, since creating files costs more than starting a small job.
+// files that capture the standard output and error of its job. The files are unlinked
+// at once and live while parx holds them. Each job gets new ones: a process that
+// outlives its job (one that left the job's process group, with setsid) still holds
+// the old files, and what it writes later must not end up in another job's output.
 type slot struct {
 	n        int
-	out, err *os.File // nil until the first job, or after a job kept the file
+	out, err *os.File // nil until the job's files are made, and after capture
 	dir      string   // where to create the files
 }
 
-// files returns the slot's files, ready for a job. A file that is not empty although
-// it was emptied after the last job is being written to by a process that escaped its
-// job's process group: it is left to that process and replaced.
+// files returns the slot's files for its next job, creating those it lacks.
 func (s *slot) files() (out, errf *os.File, err error) {
 	for _, f := range []**os.File{&s.out, &s.err} {
-		if *f != nil {
-			if st, err := (*f).Stat(); err != nil || st.Size() != 0 {
-				(*f).Close()
-				*f = nil
-			}
-		}
 		if *f == nil {
 			if *f, err = tempFile(s.dir); err != nil {
 				return nil, nil, err
@@ -37,6 +30,9 @@ func (s *slot) files() (out, errf *os.File, err error) {
 
 // tempFile creates an unlinked temporary file in dir.
 func tempFile(dir string) (*os.File, error) {
+	if f := anonFile(dir); f != nil {
+		return f, nil
+	}
 	f, err := os.CreateTemp(dir, "parx-")
 	if err != nil {
 		return nil, err
@@ -45,39 +41,29 @@ func tempFile(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// capture returns what a job that has exited wrote to the slot's file *f, and empties
-// the file for the next job. A large output keeps the file, and the slot gets a new
-// one for its next job.
+// capture returns what a job that has exited wrote to the slot's file *f, and takes
+// the file from the slot (the slot's next job gets a new one): a large output stays in
+// the file, a small one is read, and the file closed.
 func capture(f **os.File) (blob, error) {
-	st, err := (*f).Stat()
+	file := *f
+	*f = nil
+	st, err := file.Stat()
 	if err != nil {
-		(*f).Close()
-		*f = nil
+		file.Close()
 		return blob{}, err
 	}
 	size := st.Size()
+	if size > inMemory {
+		return blob{f: file, size: size}, nil
+	}
+	defer file.Close()
 	if size == 0 {
 		return blob{}, nil
 	}
-	if size > inMemory {
-		b := blob{f: *f, size: size}
-		*f = nil
-		return b, nil
-	}
 	data := make([]byte, size)
-	n, err := (*f).ReadAt(data, 0)
+	n, err := file.ReadAt(data, 0)
 	if n == len(data) {
 		err = nil
-	}
-	if terr := (*f).Truncate(0); terr != nil && err == nil {
-		err = terr
-	}
-	if _, serr := (*f).Seek(0, io.SeekStart); serr != nil && err == nil {
-		err = serr
-	}
-	if err != nil {
-		(*f).Close()
-		*f = nil
 	}
 	return blob{data: data[:n]}, err
 }

@@ -421,6 +421,28 @@ func TestGrouping(t *testing.T) {
 	}
 }
 
+// TestEscapedWriter: a process that leaves its job's process group (setsid) and
+// writes to its inherited standard output after the job has ended must not have that
+// output printed as the next job's. Job a waits until the escaped writer has left its
+// group (parx kills what is left in the group when a job ends); the writer waits until
+// job b runs, writes, and tells job b so before job b prints (FIFOs, each time).
+func TestEscapedWriter(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid command")
+	}
+	for _, k := range [][]string{nil, {"-k"}} {
+		dir := t.TempDir()
+		up, next, wrote := fifo(t, dir, "up"), fifo(t, dir, "next"), fifo(t, dir, "wrote")
+		script := fmt.Sprintf(`if [ {} = a ]; then setsid sh -c 'echo up > %[1]s; read x < %[2]s; echo LATE; echo done > %[3]s' & read z < %[1]s; else echo go > %[2]s; read y < %[3]s; echo job-{}; fi`, up, next, wrote)
+		args := append(append([]string{"-j", "1"}, k...), script, ":::", "a", "b")
+		stdout, stderr, code := runParx(t, dir, "", args...)
+		if code != 0 || stdout != "job-b\n" {
+			t.Errorf("parx %v: exit status %d, output %q; want 0 and %q (the escaped writer's line is not job b's); stderr %q", k, code, stdout, "job-b\n", stderr)
+		}
+	}
+}
+
 // hostile are file names that a careless quoting would break.
 var hostile = []string{
 	"with space", "it's", `dq"uote`, "new\nline", "$HOME", "`echo pwned`", "$(echo pwned)",
