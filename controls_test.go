@@ -731,3 +731,45 @@ func TestControlsHookGoexit(t *testing.T) {
 		}
 	}
 }
+
+// A Go task that panics reaches the panic handler even when the AfterTask hook, which
+// runs first, calls runtime.Goexit; and a task whose done-callback calls Goexit still
+// gets its AfterTask call. The hooks wrap every task a worker runs.
+func TestControlsHooksAroundGoexit(t *testing.T) {
+	ctx := context.Background()
+	t.Run("panic handler after an AfterTask that calls Goexit", func(t *testing.T) {
+		handled := make(chan *futures.PanicError, 1)
+		ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithPanicHandler(func(pe *futures.PanicError) { handled <- pe }),
+			futures.WithHooks(futures.Hooks{AfterTask: func(futures.TaskInfo) { runtime.Goexit() }}))
+		if err := ex.Go(func(context.Context) { panic("go boom") }); err != nil {
+			t.Fatal(err)
+		}
+		// The next task runs on the same worker's next goroutine, after the handler.
+		if err := futures.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Err(exWaitCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case pe := <-handled:
+			if pe.Value != "go boom" {
+				t.Errorf("the panic handler got %v; want the task's panic", pe.Value)
+			}
+		default:
+			t.Errorf("the Go task's panic never reached the panic handler")
+		}
+	})
+	t.Run("AfterTask after a callback that calls Goexit", func(t *testing.T) {
+		var before, after atomic.Int32
+		ex := newExecutor(t, futures.WithMaxWorkers(1), futures.WithLogger(slog.New(slog.DiscardHandler)),
+			futures.WithHooks(futures.Hooks{BeforeTask: func(futures.TaskInfo) { before.Add(1) }, AfterTask: func(futures.TaskInfo) { after.Add(1) }}))
+		g := make(gate)
+		f := futures.Submit(ctx, ex, func(context.Context) (int, error) { <-g; return 1, nil })
+		f.AddDoneCallback(func(*futures.Future[int]) { runtime.Goexit() })
+		g.open()
+		if err := ex.Shutdown(exWaitCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if b, a := before.Load(), after.Load(); b != 1 || a != 1 {
+			t.Errorf("BeforeTask ran %d times, AfterTask %d times; want 1 and 1", b, a)
+		}
+	})
+}

@@ -160,3 +160,48 @@ func TestDoomedGoexitInWait(t *testing.T) {
 		t.Errorf("next.Result() = %v, %v; want 2, nil", v, err)
 	}
 }
+
+// TestDoomedGoexitInRelease: the worker that ran first finds the doomed task in the
+// queue when its task ends, and cancels it; the doomed task's callback calls
+// runtime.Goexit. The worker drops doomed tasks last, once its own future is complete
+// and its next task claimed (release runs none of the caller's code), so first and
+// next both complete, each counted once, whether first has callbacks of its own or
+// panics. The callback that waits on first finds it done.
+func TestDoomedGoexitInRelease(t *testing.T) {
+	for _, variant := range []string{"plain", "first has a callback", "first panics"} {
+		t.Run(variant, func(t *testing.T) {
+			firstDone := make(chan bool, 1)
+			s := newDoomScene(t, func(ctx context.Context, s *doomScene) (int, error) {
+				if variant == "first panics" {
+					panic("boom")
+				}
+				return 1, nil
+			}, func(s *doomScene) {
+				firstDone <- s.first.IsDone()
+				runtime.Goexit()
+			})
+			if variant == "first has a callback" {
+				s.first.AddDoneCallback(func(*Future[int]) {})
+			}
+			close(s.gate)
+			v, err := s.first.Result(s.ctx)
+			var pe *PanicError
+			if variant == "first panics" && !errors.As(err, &pe) || variant != "first panics" && (v != 1 || err != nil) {
+				t.Errorf("first.Result() = %v, %v (%v); want 1, nil (a PanicError if it panics)", v, err, s.first.State())
+			}
+			if v, err := s.next.Result(s.ctx); v != 2 || err != nil {
+				t.Errorf("next.Result() = %v, %v (%v); want 2, nil", v, err, s.next.State())
+			}
+			if !s.doomed.Canceled() {
+				t.Errorf("the doomed task is %v; want canceled", s.doomed.State())
+			}
+			if done := <-firstDone; !done {
+				t.Errorf("the doomed task's callback ran before first's future was complete")
+			}
+			st := s.ex.Stats()
+			if st.Started != 2 || st.Completed+st.Failed != 2 || st.Canceled != 1 || st.Running != 0 || st.Pending != 0 {
+				t.Errorf("Stats = %+v; want 2 started, 2 completed or failed, 1 canceled, none running or pending", st)
+			}
+		})
+	}
+}

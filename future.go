@@ -121,10 +121,10 @@ func (f *Future[T]) IsDone() bool { return f.State().Done() }
 // A callback run by a worker occupies that worker until it returns. A callback that
 // waits for other work of the same executor therefore needs a free worker (the worker
 // runs its task's callbacks before it takes new work; but when it finds a queued task
-// whose context ended, it runs that task's callbacks once it has taken its next task,
-// which waits for them, and, if its own task has no callbacks, before completing that
-// task's future), and one that calls Shutdown on its own executor must
-// pass a context that ends, as the worker it runs on has not exited yet.
+// whose context ended, it runs that task's callbacks after it has completed its own
+// task's future and taken its next task, which waits for them), and one that calls
+// Shutdown on its own executor must pass a context that ends, as the worker it runs on
+// has not exited yet.
 // AddDoneCallback panics if f or fn is nil.
 func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) {
 	if f == nil {

@@ -381,12 +381,15 @@ type outcome struct {
 
 // release is called by a worker whose task has returned, before the task's future is
 // completed. It counts the task's outcome and returns the worker's next task
-// (claimed), or nil and false to have it park as idle, or nil and true to have it exit.
-func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
+// (claimed), or nil and false to have it park as idle, or nil and true to have it exit;
+// and the queued tasks it found doomed (their context ended), which the worker drops
+// once it has completed its own future, last (their callbacks may call Goexit). It
+// runs no code of the caller's, so nothing it does can be cut short.
+func (p *pool) release(w *worker, o outcome) (next task, exit bool, ds []doomed) {
 	next, counted := p.releaseFast(w, o)
 	if next != nil {
 		w.carry, w.carryExit = next, false
-		return next, false
+		return next, false, nil
 	}
 	p.mu.Lock()
 	w.cur = nil
@@ -398,11 +401,11 @@ func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 		p.heldLocked(w)
 	}
 	next, exit = p.nextLocked(w)
-	// Set before unlock, which may cancel doomed futures, whose callbacks may call
-	// runtime.Goexit: the goroutine that replaces this one starts from carry.
+	// Set now: if the worker's goroutine ends before it reaches its next task (a
+	// callback or hook calls runtime.Goexit), the goroutine that replaces it starts
+	// from carry.
 	w.carry, w.carryExit = next, exit
-	p.unlock()
-	return next, exit
+	return next, exit, p.unlockKeep()
 }
 
 // nextLocked finds w's next task, registers it idle, or retires it.

@@ -332,6 +332,15 @@ func (p *pool) ringOpenLocked() bool {
 // this critical section set aside in p.doomed: their callbacks may wait for those very
 // tasks, or call runtime.Goexit and end the calling goroutine.
 func (p *pool) unlock(then ...handoff) {
+	if ds := p.unlockKeep(then...); len(ds) > 0 {
+		dropDoomed(ds)
+	}
+}
+
+// unlockKeep is unlock, except that it returns the doomed tasks for the caller to
+// drop (dropDoomed), once it has done what must come before their callbacks run. A
+// worker that releases its task does so after it has completed that task's future.
+func (p *pool) unlockKeep(then ...handoff) []doomed {
 	open := p.ringOpenLocked()
 	if d := uint64(p.deepLocked()); open && d != p.deep.Load() {
 		p.deep.Store(d)
@@ -364,9 +373,7 @@ func (p *pool) unlock(then ...handoff) {
 	p.mu.Unlock()
 	deliver(then)
 	deliver(hs)
-	if len(ds) > 0 {
-		dropDoomed(ds)
-	}
+	return ds
 }
 
 // unsettledLocked reports whether tasks may be waiting while a worker could take them:

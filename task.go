@@ -159,6 +159,12 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 		start = p.taskStart(w)
 	}
 	var o outcome
+	var ds []doomed // queued tasks release found doomed, dropped last
+	defer func() {
+		if len(ds) > 0 {
+			dropDoomed(ds)
+		}
+	}()
 	returned, released := false, false
 	defer func() {
 		switch {
@@ -166,11 +172,12 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			next, exit = p.release(w, o)
+			next, exit, ds = p.release(w, o)
 			f.complete(*new(T), pe)
 			p.afterTask(w, o)
 		case !released: // a callback called Goexit before the release
-			next, exit = p.release(w, o)
+			next, exit, ds = p.release(w, o)
+			p.afterTask(w, o)
 		}
 	}()
 	if start != 0 {
@@ -183,13 +190,13 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 		// Run the callbacks while the worker still counts as busy, so that a callback
 		// that submits work and waits for it gets another worker, not this one.
 		f.complete(v, err)
-		next, exit = p.release(w, o)
+		next, exit, ds = p.release(w, o)
 		released = true
 	} else {
 		// Count the worker idle before the future completes, so that whoever waits
 		// for it and submits again reuses this worker: a sequential Submit-Result
 		// loop uses exactly one.
-		next, exit = p.release(w, o)
+		next, exit, ds = p.release(w, o)
 		released = true
 		f.complete(v, err)
 	}
@@ -248,15 +255,21 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 	if p.timing {
 		start = p.taskStart(w)
 	}
+	var ds []doomed // queued tasks release found doomed, dropped last
+	defer func() {
+		if len(ds) > 0 {
+			dropDoomed(ds)
+		}
+	}()
 	returned := false
 	defer func() {
 		if !returned {
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			next, exit = p.release(w, o)
+			next, exit, ds = p.release(w, o)
+			defer p.taskPanicked(pe) // even if the AfterTask hook calls Goexit
 			p.afterTask(w, o)
-			p.taskPanicked(pe)
 		}
 	}()
 	if start != 0 {
@@ -265,7 +278,7 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
-	next, exit = p.release(w, o)
+	next, exit, ds = p.release(w, o)
 	p.afterTask(w, o)
 	return next, exit
 }
