@@ -37,6 +37,7 @@
 //	TimeoutError                               ctx.Err(): context.DeadlineExceeded
 //	BrokenThreadPool                           errors.Is(err, futures.ErrBroken)
 //	RuntimeError after shutdown                errors.Is(err, futures.ErrShutdown)
+//	RuntimeError: shutdown(wait) in a worker   ex.Shutdown(taskCtx): errors.Is(err, futures.ErrInvalid)
 //	InvalidStateError                          errors.Is(err, futures.ErrInvalidState)
 //	an exception raised by the task            the task's error, or a *PanicError
 //
@@ -47,7 +48,9 @@
 //   - Done-callbacks never run under an executor lock, so they may call Submit or
 //     Shutdown on the same executor (CPython deadlocks).
 //   - A worker counts as idle before its task's future completes, so a sequential
-//     Submit-then-Result loop uses exactly one worker.
+//     Submit-then-Result loop uses exactly one worker (a future with done-callbacks
+//     runs them first, while its worker still counts as busy, so that a callback that
+//     submits work and waits for it gets another worker).
 //   - A task that waits, with its own context, on a future of its own executor makes
 //     the executor run one more worker while it waits, instead of deadlocking.
 //   - Shutdown returns only when every worker goroutine has exited.
@@ -67,7 +70,10 @@
 // carry runtime/pprof labels "executor" and "worker". [Executor.Shutdown] returns
 // once every worker has exited. An executor that becomes unreachable without being
 // shut down shuts itself down (runtime.AddCleanup), like CPython's: queued work still
-// runs, then its workers exit.
+// runs, then its workers exit. A Go program ends when main returns, and its tasks with
+// it, queued or running: unlike CPython's interpreter, which joins the workers at
+// exit, nothing waits for them. Call [Executor.Shutdown] (or Close) before main
+// returns to let them finish.
 //
 // # Errors and panics
 //

@@ -12,9 +12,12 @@ import (
 //
 // Shutdown begins the shutdown before it looks at ctx, so Shutdown with an ended
 // context is Python's shutdown(wait=False). Shutdown is idempotent, and safe to call
-// concurrently with Submit, Cancel, ShutdownNow, and from tasks and callbacks (a task
-// that waits for its own executor's shutdown waits for itself; pass it a context that
-// ends).
+// concurrently with Submit, Cancel, ShutdownNow, and from tasks and callbacks. A task
+// of the executor that calls Shutdown with its own context (or one derived from it)
+// gets an error that matches [ErrInvalid] at once, the shutdown begun, as CPython
+// raises RuntimeError: it would wait for its own worker, which cannot exit before the
+// task returns. With another context, a task or a callback run by a worker waits for
+// itself until that context ends; pass one that ends.
 func (e *Executor) Shutdown(ctx context.Context) error {
 	if e == nil {
 		return invalid("Shutdown called on a nil *Executor")
@@ -23,6 +26,9 @@ func (e *Executor) Shutdown(ctx context.Context) error {
 		return invalid("Executor.Shutdown called with a nil context.Context")
 	}
 	e.p.beginShutdown()
+	if e.p.isTaskContext(ctx) {
+		return invalid("Shutdown called from a task of the executor with the task's context: it cannot wait for its own worker to exit (the shutdown has begun; it ends once the task returns)")
+	}
 	return e.p.await(ctx)
 }
 

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -755,6 +756,48 @@ func TestShutdownFromTask(t *testing.T) {
 				}
 				if n := ex.Workers(); n != 0 {
 					t.Errorf("ex.Workers() = %d; want 0", n)
+				}
+			})
+		})
+	}
+}
+
+// A task that calls Shutdown with its own context (a Submit task's, a Go task's, one
+// derived from it) gets ErrInvalid at once rather than waiting for its own worker, as
+// CPython raises RuntimeError; the shutdown has begun, and ends when the task returns.
+func TestShutdownWithOwnTaskContext(t *testing.T) {
+	for _, kind := range []string{"Submit", "Go", "derived context"} {
+		t.Run(kind, func(t *testing.T) {
+			checkLeaks(t)
+			synctest.Test(t, func(t *testing.T) {
+				ex, err := futures.New(futures.WithMaxWorkers(2))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make(chan error, 1)
+				stop := func(ctx context.Context) {
+					if kind == "derived context" {
+						var cancel context.CancelFunc
+						ctx, cancel = context.WithCancel(ctx)
+						defer cancel()
+					}
+					got <- ex.Shutdown(ctx)
+				}
+				if kind == "Go" {
+					if err := ex.Go(stop); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					futures.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { stop(ctx); return 0, nil })
+				}
+				if err := <-got; !errors.Is(err, futures.ErrInvalid) || !strings.Contains(err.Error(), "own worker") {
+					t.Errorf("Shutdown with the task's own context = %v; want an error matching ErrInvalid that says why", err)
+				}
+				if err := futures.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }).Err(endedCtx()); !errors.Is(err, futures.ErrShutdown) {
+					t.Errorf("Submit after that Shutdown: Err() = %v; want ErrShutdown (the shutdown has begun)", err)
+				}
+				if err := ex.Shutdown(context.Background()); err != nil {
+					t.Errorf("ex.Shutdown() = %v; want nil", err)
 				}
 			})
 		})
