@@ -39,7 +39,8 @@
 //	Options:
 //	  -j, --jobs N        run N jobs at once (default: the number of CPUs); N% is a
 //	                      percentage of the CPUs, +N and -N add to or take from them,
-//	                      and 0 means 256
+//	                      and 0 means 256; fewer, with a warning, if the open-file
+//	                      limit is too low for N (each running job needs about 4)
 //	  -k, --keep-order    print the outputs in input order (default: as jobs finish)
 //	  -a, --arg-file FILE read inputs from FILE (- for standard input); repeatable
 //	  -0, --null          inputs are separated by NUL bytes, not newlines

@@ -979,3 +979,28 @@ func TestKeepOrderWindowLimit(t *testing.T) {
 		t.Errorf("openFileLimit() = %d", openFileLimit())
 	}
 }
+
+// TestJobsBeyondFiles: a -j larger than the open-file limit allows is lowered, with a
+// warning, rather than failing jobs for want of descriptors (as GNU parallel does);
+// an absurd -j is refused with the usual message.
+func TestJobsBeyondFiles(t *testing.T) {
+	t.Parallel()
+	args := []string{"-c", `ulimit -n 256 && exec "$0" "$@"`, parxBin, "-j", "300", "sleep 0.1; echo {}", ":::"}
+	for i := 1; i <= 300; i++ {
+		args = append(args, strconv.Itoa(i))
+	}
+	cmd := exec.Command("/bin/sh", args...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if lines := strings.Count(stdout.String(), "\n"); err != nil || lines != 300 {
+		t.Errorf("parx -j 300 under ulimit -n 256: %v, %d lines; want success and 300; stderr %.300q", err, lines, stderr.String())
+	}
+	if want := "only enough open files for 48 jobs at once"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q; want the warning %q", stderr.String(), want)
+	}
+	_, serr, code := runParx(t, t.TempDir(), "", "-j", "9999999999999", "echo", ":::", "a")
+	if code != 255 || !strings.Contains(serr, `invalid --jobs "9999999999999"`) {
+		t.Errorf("parx -j 9999999999999: exit status %d, stderr %.300q; want 255 and an invalid --jobs message", code, serr)
+	}
+}

@@ -44,7 +44,8 @@ print values with printf '%s\n' {}.)
 Options:
   -j, --jobs N        run N jobs at once (default: the number of CPUs); N% is a
                       percentage of the CPUs, +N and -N add to or take from them,
-                      and 0 means 256
+                      and 0 means 256; fewer, with a warning, if the open-file
+                      limit is too low for N (each running job needs about 4)
   -k, --keep-order    print the outputs in input order (default: as jobs finish)
   -a, --arg-file FILE read inputs from FILE (- for standard input); repeatable
   -0, --null          inputs are separated by NUL bytes, not newlines
@@ -253,8 +254,15 @@ func parseJobs(v string, cpus int) (int, error) {
 	case n < 0:
 		return 0, bad
 	}
+	if n > maxJobsAtAll {
+		return 0, fmt.Errorf("invalid --jobs %q: at most %d jobs at once", v, maxJobsAtAll)
+	}
 	return max(n, 1), nil
 }
+
+// maxJobsAtAll bounds -j whatever the open-file limit (see fileJobs): parx makes a job
+// slot for each.
+const maxJobsAtAll = 1 << 20
 
 // parseTimeout parses --timeout: seconds (2, 2.5), or a Go duration (500ms, 1m30s),
 // or GNU parallel's days (1d).

@@ -68,6 +68,10 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 	}
 	defer devnull.Close()
 
+	if most := fileJobs(openFileLimit()); o.jobs > most {
+		fmt.Fprintf(stderr, "parx: only enough open files for %d jobs at once; running %d at a time, not %d\n", most, most, o.jobs)
+		o.jobs = most
+	}
 	ex, err := futures.New(futures.WithMaxWorkers(o.jobs), futures.WithName("parx"))
 	if err != nil {
 		return fail(err)
@@ -293,4 +297,16 @@ func signalName(s os.Signal) string {
 		return "SIGHUP"
 	}
 	return s.String()
+}
+
+// fileJobs is the most jobs that can run at once with limit open files (0: unknown,
+// no bound but maxJobsAtAll): a running job holds its two capture files, and while it
+// starts, the pipe of its fork; parx keeps a reserve for its own files. GNU parallel
+// lowers -j the same way, with a warning.
+func fileJobs(limit int) int {
+	if limit <= 0 {
+		return maxJobsAtAll
+	}
+	const reserve = 64
+	return max((limit-reserve)/4, 1)
 }
