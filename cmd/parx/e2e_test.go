@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -653,6 +654,53 @@ func TestSignalIgnoredAtStart(t *testing.T) {
 	release(t, hold)
 	if err := cmd.Wait(); err != nil || out.String() != "finished a\n" {
 		t.Errorf("parx under an ignored SIGHUP: %v, output %q; want success and %q", err, out.String(), "finished a\n")
+	}
+}
+
+// TestSignalWhileReadingInputs: parx reads some sources whole before the first job
+// (every source but the first; the first too with --halt N% or --bar), and a signal
+// meanwhile stops it at once, with no job run. The test opens the source, a FIFO, for
+// writing: the open returns once parx has opened it (after it set up its signals), and
+// parx then waits in its read for as long as the test holds the FIFO open.
+func TestSignalWhileReadingInputs(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"echo", "ran", "{1}", "{2}", ":::", "x", "::::", "FIFO"},
+		{"--halt", "10%", "-a", "FIFO", "echo", "ran", "{}"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			in := fifo(t, dir, "in")
+			args = slices.Clone(args)
+			args[slices.Index(args, "FIFO")] = in
+			cmd := exec.Command(parxBin, args...)
+			cmd.Dir = dir
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w, err := os.OpenFile(in, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			w.WriteString("a\n") // and the input goes on: w stays open
+			cmd.Process.Signal(syscall.SIGINT)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				w.Close()
+				<-done
+				t.Fatalf("parx went on reading its inputs after SIGINT; stderr %q", stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 255 || stdout.String() != "" || !strings.Contains(stderr.String(), "SIGINT while reading the inputs") {
+				t.Errorf("exit status %d, output %q, stderr %q; want 255, no job run, and a message", code, stdout.String(), stderr.String())
+			}
+		})
 	}
 }
 

@@ -50,11 +50,14 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 		o.keepOrder = true // print the commands in input order
 	}
 	showBar := o.bar && isTerminal(stderr)
-	if err := in.load(showBar || o.halt.pct); err != nil {
-		return fail(err)
-	}
 	if len(o.argFiles) == 0 && len(o.groups) == 0 && isTerminal(stdin) {
 		fmt.Fprintln(stderr, "parx: reading inputs from the terminal; end them with Ctrl-D")
+	}
+	if s, err := loadInputs(in, showBar || o.halt.pct, sigs); err != nil {
+		return fail(err)
+	} else if s != nil {
+		fmt.Fprintf(stderr, "parx: %s while reading the inputs: starting no jobs\n", signalName(s))
+		return exitError
 	}
 	var log *joblog
 	if o.joblog != "" && !o.dryRun {
@@ -283,6 +286,24 @@ func (c *control) handleSignals(sigs <-chan os.Signal, done <-chan struct{}) {
 		case <-done:
 			return
 		}
+	}
+}
+
+// loadInputs reads the inputs that are read whole before the first job starts (see
+// inputs.load), which may take long: a source can be a pipe or a terminal. A signal
+// meanwhile stops parx before any job starts; loadInputs then returns it, and leaves
+// the reading to the process's exit.
+func loadInputs(in *inputs, all bool, sigs <-chan os.Signal) (os.Signal, error) {
+	if sigs == nil {
+		return nil, in.load(all)
+	}
+	done := make(chan error, 1)
+	go func() { done <- in.load(all) }()
+	select {
+	case err := <-done:
+		return nil, err
+	case s := <-sigs:
+		return s, nil
 	}
 }
 
