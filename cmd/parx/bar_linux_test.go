@@ -96,3 +96,32 @@ func TestBarNotTerminal(t *testing.T) {
 		t.Errorf("exit status %d, stderr %q", code, stderr)
 	}
 }
+
+// TestBarKeepsPartialLine: an output whose last line has no newline stays on the
+// terminal: the bar is drawn on the next line, not over it.
+func TestBarKeepsPartialLine(t *testing.T) {
+	t.Parallel()
+	master, slave := openPTY(t)
+	defer master.Close()
+	cmd := exec.Command(parxBin, "--bar", "-j", "1", "printf %s {} >&2", ":::", "A1", "B2")
+	cmd.Stderr = slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	var term strings.Builder
+	done := make(chan struct{})
+	go func() { io.Copy(&term, master); close(done) }()
+	err := cmd.Wait()
+	<-done
+	if err != nil {
+		t.Fatalf("parx: %v; terminal:\n%q", err, term.String())
+	}
+	s := strings.ReplaceAll(term.String(), "\r\n", "\n") // the terminal's newline
+	for _, v := range []string{"A1", "B2"} {
+		i := strings.Index(s, v)
+		if i < 0 || strings.HasPrefix(s[i+len(v):], "\r") {
+			t.Errorf("%s is missing or drawn over by the bar on the terminal: %q", v, s)
+		}
+	}
+}

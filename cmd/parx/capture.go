@@ -99,6 +99,21 @@ func (b *blob) len() int64 {
 	return int64(len(b.data))
 }
 
+// last returns the last byte, if there is one.
+func (b *blob) last() (byte, bool) {
+	if b.f != nil {
+		var c [1]byte
+		if _, err := b.f.ReadAt(c[:], b.size-1); err != nil {
+			return 0, false
+		}
+		return c[0], true
+	}
+	if len(b.data) == 0 {
+		return 0, false
+	}
+	return b.data[len(b.data)-1], true
+}
+
 // writeTo writes the bytes to w, as they are, and releases them.
 func (b *blob) writeTo(w io.Writer) error {
 	defer b.close()

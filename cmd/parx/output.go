@@ -36,6 +36,15 @@ func (p *printer) print(res *result) error {
 	defer p.mu.Unlock()
 	// The bar is erased before any output, as standard output may be the terminal too.
 	cleared := (res.stdout.len() > 0 || res.stderr.len() > 0) && p.bar.clear()
+	if p.bar != nil {
+		// An output that does not end its last line leaves it open on the terminal:
+		// the bar must be drawn below it, not over it.
+		if c, ok := res.stderr.last(); ok {
+			p.bar.partial = c != '\n'
+		} else if c, ok := res.stdout.last(); ok && p.bar.stdoutToo {
+			p.bar.partial = c != '\n'
+		}
+	}
 	if p.err != nil {
 		res.stdout.close()
 	} else if err := res.stdout.writeTo(p.stdout); err != nil {
@@ -57,6 +66,7 @@ func (p *printer) message(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cleared := p.bar.clear()
+	p.bar.endLine()
 	fmt.Fprintf(p.stderr, "parx: "+format+"\n", args...)
 	if cleared {
 		p.bar.draw(time.Now(), false)
@@ -69,7 +79,7 @@ func (p *printer) showProgress(total int, running func() int, interval time.Dura
 	if !isTerminal(p.stderr) {
 		return
 	}
-	p.bar = &progress{w: p.stderr, total: total, running: running, start: time.Now()}
+	p.bar = &progress{w: p.stderr, total: total, running: running, start: time.Now(), stdoutToo: isTerminal(p.stdout)}
 	p.stopc = make(chan struct{})
 	p.wg.Add(1)
 	go func() {

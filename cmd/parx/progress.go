@@ -18,6 +18,17 @@ type progress struct {
 	done, failed int
 	shown        bool      // the bar is on the screen
 	last         time.Time // when it was last drawn
+	partial      bool      // the terminal's last line is an output's, without its newline
+	stdoutToo    bool      // standard output is a terminal too: its lines count for partial
+}
+
+// endLine ends the terminal's last line if an output left it open, so that what is
+// written next does not go over it. It is a no-op on a nil bar.
+func (b *progress) endLine() {
+	if b != nil && b.partial {
+		io.WriteString(b.w, "\n")
+		b.partial = false
+	}
 }
 
 // minRedraw is the least time between two redraws that nothing forces.
@@ -29,6 +40,7 @@ func (b *progress) draw(now time.Time, throttle bool) {
 	if b == nil || (throttle && b.shown && now.Sub(b.last) < minRedraw) {
 		return
 	}
+	b.endLine()
 	fmt.Fprintf(b.w, "\r%s\x1b[K", b.render(now))
 	b.shown, b.last = true, now
 }
