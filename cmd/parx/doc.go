@@ -80,7 +80,8 @@
 //	Signals: the first SIGINT, SIGTERM or SIGHUP stops starting jobs and waits for the
 //	running ones; a second one kills them, even while standard output is blocked (a signal
 //	ignored when parx starts, as under nohup, stays ignored). No job outlives parx, unless
-//	parx itself is killed by SIGKILL or SIGQUIT.
+//	parx itself is killed by SIGKILL or SIGQUIT. SIGTSTP (Ctrl-Z) suspends the running
+//	jobs with parx, and fg or bg resumes them all.
 //
 // # Design
 //

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,6 +207,18 @@ func (a *alive) expect(want ...string) {
 		case <-time.After(time.Minute):
 			a.t.Fatalf("jobs did not write %q", want)
 		}
+	}
+}
+
+// next returns the next line the jobs write to file descriptor 3.
+func (a *alive) next() string {
+	a.t.Helper()
+	select {
+	case l := <-a.lines:
+		return l
+	case <-time.After(time.Minute):
+		a.t.Fatalf("jobs wrote nothing")
+		return ""
 	}
 }
 
@@ -701,6 +714,50 @@ func TestSignalWhileReadingInputs(t *testing.T) {
 				t.Errorf("exit status %d, output %q, stderr %q; want 255, no job run, and a message", code, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// TestSuspend: SIGTSTP (Ctrl-Z) suspends parx and its running jobs, which run in
+// process groups of their own, and SIGCONT (fg) resumes them all. The job reports its
+// pid, then waits on a FIFO; once parx has stopped (waitpid WUNTRACED), the job must be
+// stopped too; after SIGCONT it reads the FIFO and finishes.
+func TestSuspend(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	hold := fifo(t, dir, "hold")
+	r := start(t, dir, "", "echo $$ >&3; read x < "+hold+"; echo finished {}", ":::", "a")
+	pid := r.alive.next()
+	r.cmd.Process.Signal(syscall.SIGTSTP)
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(r.cmd.Process.Pid, &ws, syscall.WUNTRACED, nil); err != nil || !ws.Stopped() {
+		t.Fatalf("waiting for parx to stop: %v, status %v", err, ws)
+	}
+	if st := procState(t, pid); st != 'T' {
+		t.Errorf("parx is stopped (by %v), its job (pid %s) is in state %c; want T (stopped)", ws.StopSignal(), pid, st)
+	}
+	r.cmd.Process.Signal(syscall.SIGCONT)
+	release(t, hold)
+	if code := r.wait(); code != 0 || r.stdout.all() != "finished a\n" {
+		t.Errorf("after SIGCONT: exit status %d, output %q; want 0 and %q", code, r.stdout.all(), "finished a\n")
+	}
+}
+
+// procState returns the state letter of process pid (Linux's /proc), waiting up to a
+// minute for a stop signal sent to it to take effect.
+func procState(t *testing.T, pid string) byte {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			t.Skipf("no /proc: %v", err)
+		}
+		// pid (comm) state ...: comm may hold spaces and parentheses; the state follows the last ")".
+		st := b[bytes.LastIndexByte(b, ')')+2]
+		if st == 'T' || time.Now().After(deadline) {
+			return st
+		}
+		runtime.Gosched()
 	}
 }
 

@@ -85,7 +85,8 @@ unreadable input, standard output closed) or a run interrupted by a signal.
 Signals: the first SIGINT, SIGTERM or SIGHUP stops starting jobs and waits for the
 running ones; a second one kills them, even while standard output is blocked (a signal
 ignored when parx starts, as under nohup, stays ignored). No job outlives parx, unless
-parx itself is killed by SIGKILL or SIGQUIT.
+parx itself is killed by SIGKILL or SIGQUIT. SIGTSTP (Ctrl-Z) suspends the running
+jobs with parx, and fg or bg resumes them all.
 `
 
 // version is printed by --version.
@@ -285,9 +286,9 @@ func parseTimeout(v string) (time.Duration, error) {
 
 func main() {
 	sigs := make(chan os.Signal, 4)
-	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} { // SIGHUP: the terminal closed
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, suspendSignal()} { // SIGHUP: the terminal closed
 		// A signal ignored at startup stays ignored (nohup parx, or parx & in a script).
-		if !signal.Ignored(s) {
+		if s != nil && !signal.Ignored(s) {
 			signal.Notify(sigs, s)
 		}
 	}

@@ -110,6 +110,7 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 		}
 	}
 	ctl.running = func() int { return int(r.running.Load()) }
+	ctl.groups = &r.groups
 	ctl.halting = o.halt
 	if showBar {
 		out.showProgress(in.total(), ctl.running, 250*time.Millisecond)
@@ -195,6 +196,7 @@ type control struct {
 	ex      *futures.Executor
 	out     *printer
 	running func() int // the number of running jobs
+	groups  *jobGroups // their process groups, suspended with parx
 	halting haltSpec
 
 	stopc       chan struct{}
@@ -273,6 +275,11 @@ func (c *control) handleSignals(sigs <-chan os.Signal, done <-chan struct{}) {
 	for n := 0; ; n++ {
 		select {
 		case s := <-sigs:
+			if s == suspendSignal() {
+				c.groups.suspend() // returns once parx is continued
+				n--
+				continue
+			}
 			c.interrupted.Store(true)
 			running := c.running()
 			if n == 0 {
@@ -299,11 +306,17 @@ func loadInputs(in *inputs, all bool, sigs <-chan os.Signal) (os.Signal, error) 
 	}
 	done := make(chan error, 1)
 	go func() { done <- in.load(all) }()
-	select {
-	case err := <-done:
-		return nil, err
-	case s := <-sigs:
-		return s, nil
+	for {
+		select {
+		case err := <-done:
+			return nil, err
+		case s := <-sigs:
+			if s == suspendSignal() {
+				stopSelf() // no job to suspend yet
+				continue
+			}
+			return s, nil
+		}
 	}
 }
 

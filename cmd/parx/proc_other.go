@@ -33,6 +33,15 @@ func (g *procGroup) terminate(time.Duration) {
 	}
 }
 
+// stop and cont do nothing: there is no job control here.
+func (g *procGroup) stop() {}
+func (g *procGroup) cont() {}
+
+// suspendSignal is nil: nothing suspends parx here.
+func suspendSignal() os.Signal { return nil }
+
+func stopSelf() {}
+
 func (g *procGroup) terminated() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/signal"
 	"sync"
 	"syscall"
 	"time"
@@ -41,6 +42,25 @@ func (g *procGroup) signal(sig syscall.Signal) {
 	if !g.reaped {
 		syscall.Kill(-g.pid, sig)
 	}
+}
+
+// stop and cont suspend and resume the group (see jobGroups).
+func (g *procGroup) stop() { g.signal(syscall.SIGSTOP) }
+func (g *procGroup) cont() { g.signal(syscall.SIGCONT) }
+
+// suspendSignal is the signal that suspends parx and its jobs: SIGTSTP, Ctrl-Z's.
+func suspendSignal() os.Signal { return syscall.SIGTSTP }
+
+// stopSelf stops parx, and returns once it is continued. It sends itself SIGSTOP,
+// which cannot be caught (so the SIGTSTP that parx catches is not caught again), and
+// waits for the SIGCONT: the stop takes effect when some thread of the process next
+// handles signals, which may be after kill has returned to this one.
+func stopSelf() {
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, syscall.SIGCONT)
+	defer signal.Stop(cont)
+	syscall.Kill(syscall.Getpid(), syscall.SIGSTOP)
+	<-cont
 }
 
 // terminate sends SIGTERM to the group, and SIGKILL after grace if the leader is still

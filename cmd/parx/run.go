@@ -38,6 +38,7 @@ type runner struct {
 	progErr  error
 
 	running atomic.Int64 // jobs running now
+	groups  jobGroups    // their process groups
 }
 
 // A result is the outcome of a job.
@@ -130,16 +131,18 @@ func (r *runner) attempt(ctx context.Context, cmd command, s *slot, res *result)
 	env := append(r.env[:len(r.env):len(r.env)],
 		"PARALLEL_SEQ="+strconv.Itoa(res.seq), "PARALLEL_JOBSLOT="+strconv.Itoa(res.slot))
 	files := []*os.File{r.devnull, outF, errF}
-	p, err := startProcess(path, argv, env, files)
-	if errors.Is(err, syscall.ENOEXEC) {
-		// A script without #!: run it with the shell, as shells do.
-		p, err = startProcess("/bin/sh", append([]string{"sh", path}, argv[1:]...), env, files)
-	}
+	p, g, err := r.groups.start(func() (*os.Process, error) {
+		p, err := startProcess(path, argv, env, files)
+		if errors.Is(err, syscall.ENOEXEC) {
+			// A script without #!: run it with the shell, as shells do.
+			p, err = startProcess("/bin/sh", append([]string{"sh", path}, argv[1:]...), env, files)
+		}
+		return p, err
+	})
 	if err != nil {
 		r.failToStart(res, argv[0], err)
 		return
 	}
-	g := newProcGroup(p)
 	stop := context.AfterFunc(jobCtx, func() { g.terminate(killGrace) })
 	waited := waitExited(p)
 	if waited {
@@ -150,6 +153,7 @@ func (r *runner) attempt(ctx context.Context, cmd command, s *slot, res *result)
 	if !waited {
 		g.leaderExited(false)
 	}
+	r.groups.remove(g)
 	if err != nil {
 		r.failToStart(res, argv[0], err)
 		return
