@@ -159,12 +159,7 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 		start = p.taskStart(w)
 	}
 	var o outcome
-	var ds []doomed // queued tasks release found doomed, dropped last
-	defer func() {
-		if len(ds) > 0 {
-			dropDoomed(ds)
-		}
-	}()
+	var ds []doomed // queued tasks that release found doomed: dropped last, deferred
 	returned, released := false, false
 	defer func() {
 		switch {
@@ -172,11 +167,15 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			next, exit, ds = p.release(w, o)
+			if next, exit, ds = p.release(w, o); len(ds) > 0 {
+				defer dropDoomed(ds)
+			}
 			f.complete(*new(T), pe)
 			p.afterTask(w, o)
 		case !released: // a callback called Goexit before the release
-			next, exit, ds = p.release(w, o)
+			if next, exit, ds = p.release(w, o); len(ds) > 0 {
+				defer dropDoomed(ds)
+			}
 			p.afterTask(w, o)
 		}
 	}()
@@ -186,18 +185,21 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	v, err := fn(ctx)
 	returned = true
 	o = outcome{ran: true, err: err, runTime: p.since(start)}
-	if f.hasCallbacks() {
-		// Run the callbacks while the worker still counts as busy, so that a callback
-		// that submits work and waits for it gets another worker, not this one.
+	// With callbacks, run them while the worker still counts as busy, so that a
+	// callback that submits work and waits for it gets another worker, not this one.
+	// Without, count the worker idle before the future completes, so that whoever
+	// waits for it and submits again reuses this worker: a sequential Submit-Result
+	// loop uses exactly one.
+	callbacks := f.hasCallbacks()
+	if callbacks {
 		f.complete(v, err)
-		next, exit, ds = p.release(w, o)
-		released = true
-	} else {
-		// Count the worker idle before the future completes, so that whoever waits
-		// for it and submits again reuses this worker: a sequential Submit-Result
-		// loop uses exactly one.
-		next, exit, ds = p.release(w, o)
-		released = true
+	}
+	next, exit, ds = p.release(w, o)
+	released = true
+	if len(ds) > 0 {
+		defer dropDoomed(ds) // after the completion and AfterTask, even if one calls Goexit
+	}
+	if !callbacks {
 		f.complete(v, err)
 	}
 	p.afterTask(w, o)
@@ -255,19 +257,16 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 	if p.timing {
 		start = p.taskStart(w)
 	}
-	var ds []doomed // queued tasks release found doomed, dropped last
-	defer func() {
-		if len(ds) > 0 {
-			dropDoomed(ds)
-		}
-	}()
 	returned := false
 	defer func() {
 		if !returned {
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			next, exit, ds = p.release(w, o)
+			var ds []doomed
+			if next, exit, ds = p.release(w, o); len(ds) > 0 {
+				defer dropDoomed(ds)
+			}
 			defer p.taskPanicked(pe) // even if the AfterTask hook calls Goexit
 			p.afterTask(w, o)
 		}
@@ -278,7 +277,10 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
-	next, exit, ds = p.release(w, o)
+	next, exit, ds := p.release(w, o)
+	if len(ds) > 0 {
+		defer dropDoomed(ds) // after AfterTask, even if it calls Goexit
+	}
 	p.afterTask(w, o)
 	return next, exit
 }
