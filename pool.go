@@ -148,6 +148,12 @@ func (p *pool) submit(ctx context.Context, t task) error {
 		}
 		full = r
 	}
+	return p.submitLocked(ctx, t, full)
+}
+
+// submitLocked is submit's path through the lock (kept apart so that the ring's path
+// stays small): full is the ring t did not fit in, or nil.
+func (p *pool) submitLocked(ctx context.Context, t task, full *ring) error {
 	p.mu.Lock()
 	if p.fast.Load() {
 		// The ring is open: grow it if t found it full and it may grow, then try
