@@ -387,15 +387,15 @@ type outcome struct {
 
 // release is called by a worker whose task has returned, before the task's future is
 // completed. It counts the task's outcome and returns the worker's next task
-// (claimed), or nil and false to have it park as idle, or nil and true to have it exit;
-// and the queued tasks it found doomed (their context ended), which the worker drops
-// once it has completed its own future, last (their callbacks may call Goexit). It
-// runs no code of the caller's, so nothing it does can be cut short.
-func (p *pool) release(w *worker, o outcome) (next task, exit bool, ds []doomed) {
+// (claimed), or nil and false to have it park as idle, or nil and true to have it exit.
+// The queued tasks it found doomed (their context ended) it leaves in w.drop, for the
+// worker to drop once it has completed its own future, last (their callbacks may call
+// Goexit): it runs no code of the caller's, so nothing it does can be cut short.
+func (p *pool) release(w *worker, o outcome) (next task, exit bool) {
 	next, counted := p.releaseFast(w, o)
 	if next != nil {
 		w.carry, w.carryExit = next, false
-		return next, false, nil
+		return next, false
 	}
 	p.mu.Lock()
 	w.cur = nil
@@ -411,7 +411,11 @@ func (p *pool) release(w *worker, o outcome) (next task, exit bool, ds []doomed)
 	// callback or hook calls runtime.Goexit), the goroutine that replaces it starts
 	// from carry.
 	w.carry, w.carryExit = next, exit
-	return next, exit, p.unlockKeep()
+	if ds := p.unlockKeep(); len(ds) > 0 {
+		kept := ds // only this one escapes: no allocation when there is nothing to drop
+		w.drop = &kept
+	}
+	return next, exit
 }
 
 // nextLocked finds w's next task, registers it idle, or retires it.

@@ -159,7 +159,6 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 		start = p.taskStart(w)
 	}
 	var o outcome
-	var ds []doomed // queued tasks that release found doomed: dropped last, deferred
 	returned, released := false, false
 	defer func() {
 		switch {
@@ -167,14 +166,14 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o = outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			if next, exit, ds = p.release(w, o); len(ds) > 0 {
-				defer dropDoomed(ds)
+			if next, exit = p.release(w, o); w.drop != nil {
+				defer w.dropDoomed()
 			}
 			f.complete(*new(T), pe)
 			p.afterTask(w, o)
 		case !released: // a callback called Goexit before the release
-			if next, exit, ds = p.release(w, o); len(ds) > 0 {
-				defer dropDoomed(ds)
+			if next, exit = p.release(w, o); w.drop != nil {
+				defer w.dropDoomed()
 			}
 			p.afterTask(w, o)
 		}
@@ -194,10 +193,10 @@ func (f *Future[T]) runCall(w *worker, fn func(context.Context) (T, error)) (nex
 	if callbacks {
 		f.complete(v, err)
 	}
-	next, exit, ds = p.release(w, o)
+	next, exit = p.release(w, o)
 	released = true
-	if len(ds) > 0 {
-		defer dropDoomed(ds) // after the completion and AfterTask, even if one calls Goexit
+	if w.drop != nil {
+		defer w.dropDoomed() // after the completion and AfterTask, even if one calls Goexit
 	}
 	if !callbacks {
 		f.complete(v, err)
@@ -263,9 +262,8 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 			r := recover()
 			pe := newPanicError(r, r == nil)
 			o := outcome{ran: true, err: pe, panicked: true, runTime: p.since(start)}
-			var ds []doomed
-			if next, exit, ds = p.release(w, o); len(ds) > 0 {
-				defer dropDoomed(ds)
+			if next, exit = p.release(w, o); w.drop != nil {
+				defer w.dropDoomed()
 			}
 			defer p.taskPanicked(pe) // even if the AfterTask hook calls Goexit
 			p.afterTask(w, o)
@@ -277,9 +275,9 @@ func (g goTask) run(w *worker) (next task, exit bool) {
 	g(p.ctx)
 	returned = true
 	o := outcome{ran: true, runTime: p.since(start)}
-	next, exit, ds := p.release(w, o)
-	if len(ds) > 0 {
-		defer dropDoomed(ds) // after AfterTask, even if it calls Goexit
+	next, exit = p.release(w, o)
+	if w.drop != nil {
+		defer w.dropDoomed() // after AfterTask, even if it calls Goexit
 	}
 	p.afterTask(w, o)
 	return next, exit

@@ -26,15 +26,15 @@ type worker struct {
 	c     counts
 	taken atomic.Uint64 // positions of the ring this worker took and counted in c
 	held  task          // a task it took whose context had ended, to cancel under the lock
+	drop  *[]doomed     // doomed tasks release set aside, for the worker to drop (dropDoomed)
 
 	// Owned by the worker's goroutine (carry and carryExit also by whoever starts its
 	// first goroutine, before the go statement).
-	labels    context.Context // carries the worker's pprof labels, made once
-	ready     bool            // the initializer has run
-	wait      time.Duration   // the running task's queue wait, for AfterTask
-	timer     *time.Timer     // keep-alive timer, made on first use
-	carry     task            // the task the worker's next goroutine begins with (see main)
-	carryExit bool            // the next goroutine is to exit at once
+	ready     bool          // the initializer has run
+	wait      time.Duration // the running task's queue wait, for AfterTask
+	timer     *time.Timer   // keep-alive timer, made on first use
+	carry     task          // the task the worker's next goroutine begins with (see main)
+	carryExit bool          // the next goroutine is to exit at once
 
 	// begun is set once the worker's first goroutine runs. A submission that starts a
 	// worker while the worker started before it has not begun yields the processor:
@@ -61,10 +61,9 @@ func (w *worker) start(t task) {
 func (w *worker) main() {
 	t, exit := w.carry, w.carryExit
 	w.begun.Store(true)
-	if w.labels == nil {
-		w.labels = pprof.WithLabels(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id)))
-	}
-	pprof.SetGoroutineLabels(w.labels) // the goroutine ends with the worker loop: nothing to restore
+	// The goroutine ends with the worker loop: nothing to restore. (A worker whose
+	// goroutine runtime.Goexit ended labels its next one again.)
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("executor", w.p.name, "worker", strconv.Itoa(w.id))))
 	normal := false
 	defer func() {
 		if normal {
@@ -161,4 +160,11 @@ func (w *worker) initialize(first task) (err error) {
 	err = p.initFn(p.ctx)
 	returned = true
 	return err
+}
+
+// dropDoomed cancels the doomed tasks that release left in w.drop.
+func (w *worker) dropDoomed() {
+	ds := w.drop
+	w.drop = nil
+	dropDoomed(*ds)
 }
