@@ -126,12 +126,12 @@ func (e *Executor) Workers() int {
 // Cost: Go allocates nothing beyond what the executor amortizes (the queue's growth).
 // While every worker is busy it takes no lock: it claims a slot in a lock-free ring
 // with one compare-and-swap, and the worker that takes the task from there takes none
-// either. On the 2-core machine of BENCHMARKS.md (medians of three table runs), a
-// million empty tasks cost 27–30 ns each from New to the end of Shutdown, 0.85–0.94
-// times a bare buffered channel feeding the same two workers (pond: 60–64 ns); on 64
-// workers, 54–59 ns, 1.20–1.32 times the channel (a batch takes 29–68 ns a task; pond:
-// 121–134 ns); from eight submitters at once, 27–33 ns, 0.74–0.85 times the channel
-// (pond: 63–75 ns).
+// either. On the 2-core machine of BENCHMARKS.md (medians of the four latest table
+// runs), a million empty tasks cost 27–30 ns each from New to the end of Shutdown,
+// 0.85–0.94 times a bare buffered channel feeding the same two workers (pond: 60–64
+// ns); on 64 workers, 40–59 ns, 0.87–1.32 times the channel (a batch takes 29–68 ns a
+// task; pond: 121–134 ns); from eight submitters at once, 27–34 ns, 0.74–0.93 times the
+// channel (pond: 60–75 ns).
 func (e *Executor) Go(fn func(ctx context.Context)) error {
 	if e == nil {
 		return invalid("Go called on a nil *Executor")

@@ -24,10 +24,10 @@ import "context"
 // adds a few allocations, to link the task to it. While every worker is busy, neither
 // Submit nor the worker that takes the task takes a lock (see Go), and a worker
 // completes a future that nothing waits on without locking it. On the 2-core machine
-// of BENCHMARKS.md (medians of three table runs), a million Submit calls followed by a
-// Result on each cost 123–139 ns per task on two workers, 1.54–2.13 times a buffered
-// channel feeding closures that store their results, and 18–19% of what pond's
-// futures cost; on 64 workers, 187–193 ns, 1.37–1.49 times the channel.
+// of BENCHMARKS.md (medians of the four latest table runs), a million Submit calls
+// followed by a Result on each cost 123–149 ns per task on two workers, 1.54–2.39 times
+// a buffered channel feeding closures that store their results, and 18–23% of what
+// pond's futures cost; on 64 workers, 187–193 ns, 1.37–1.60 times the channel.
 func Submit[T any](ctx context.Context, e *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	switch {
