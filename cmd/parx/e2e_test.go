@@ -904,7 +904,7 @@ func TestExitStatus(t *testing.T) {
 		{"blank command", []string{" ", ":::", "a"}, 255, "no command given"},
 		{"unreadable argument file", []string{"-a", "missing", "echo"}, 255, "cannot open argument file"},
 		{"argument file is a directory", []string{"-a", ".", "echo"}, 255, "it is a directory"},
-		{"missing input source", []string{"echo {2}", ":::", "a"}, 255, "only 1 input sources"},
+		{"missing input source", []string{"echo {2}", ":::", "a"}, 255, "there is only 1 input source"},
 		{"bad halt", []string{"--halt", "sometime", "echo"}, 255, "invalid --halt"},
 		{"missing command", []string{"parx-no-such-command", ":::", "a", "b"}, 2, "parx: parx-no-such-command: command not found"},
 		{"missing command in shell", []string{"--shell", "parx-no-such-command", ":::", "a"}, 1, "not found"},

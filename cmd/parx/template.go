@@ -195,7 +195,11 @@ func compileTemplate(words []string, sources int, quoted, forceShell bool) (*tem
 		if tok.kind == tokInput {
 			t.append = false
 			if tok.source > sources {
-				return nil, fmt.Errorf("the command uses {%d}, but there are only %d input sources", tok.source, sources)
+				have := fmt.Sprintf("there are only %d input sources", sources)
+				if sources == 1 {
+					have = "there is only 1 input source"
+				}
+				return nil, fmt.Errorf("the command uses {%d}, but %s", tok.source, have)
 			}
 		}
 	}

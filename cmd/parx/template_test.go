@@ -156,7 +156,7 @@ func TestCompileTemplateErrors(t *testing.T) {
 	}{
 		{nil, 1, false, "no command"},
 		{[]string{"", " "}, 1, false, "no command"},
-		{[]string{"echo {3}"}, 2, false, "only 2 input sources"},
+		{[]string{"echo {3}"}, 2, false, "there are only 2 input sources"},
 		{[]string{"", "x"}, 1, true, "first word is empty"},
 	}
 	for _, tt := range tests {
