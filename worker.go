@@ -56,8 +56,9 @@ func (w *worker) start(t task) {
 // main is the worker loop, run by the worker's goroutine. It begins with w.carry: a
 // claimed task to run first, or nil to begin idle (or to exit, if w.carryExit). The
 // initializer runs once, before the first task; a new worker begins with nil when
-// there is one, and takes its first task from the queue after it (firstTask). (main takes no arguments, so that the
-// go statement allocates no more than a pointer's worth.)
+// there is one, and takes its first task from the queue after it (firstTask). (main
+// takes no arguments, so that the go statement allocates no more than a pointer's
+// worth.)
 func (w *worker) main() {
 	t, exit := w.carry, w.carryExit
 	w.begun.Store(true)
