@@ -42,8 +42,13 @@ func openSources(o *options, stdin io.Reader) (*inputs, error) {
 	if o.null {
 		in.delim = 0
 	}
+	stdinUsed := false
 	open := func(name string) error {
 		if name == "-" {
+			if stdinUsed {
+				return errors.New("standard input is given as more than one input source")
+			}
+			stdinUsed = true
 			in.sources = append(in.sources, &source{name: "standard input", r: stdin})
 			return nil
 		}

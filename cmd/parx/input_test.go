@@ -140,4 +140,12 @@ func TestOpenSources(t *testing.T) {
 			t.Errorf("openSources(-a %s) succeeded", name)
 		}
 	}
+	// Standard input can be one source only: a second would find it read.
+	o, err = parseArgs([]string{"-a", "-", "echo", "::::", "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openSources(o, strings.NewReader("a\n")); err == nil || !strings.Contains(err.Error(), "more than one input source") {
+		t.Errorf("openSources(-a - ... :::: -) error = %v; want standard input refused as a second source", err)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -219,6 +220,11 @@ func parseArgs(args []string) (*options, error) {
 		}
 		g := &o.groups[len(o.groups)-1]
 		g.values = append(g.values, args[i])
+	}
+	for _, g := range o.groups {
+		if g.files && len(g.values) == 0 {
+			return nil, errors.New(":::: needs at least one file (- for standard input)")
+		}
 	}
 	return o, nil
 }

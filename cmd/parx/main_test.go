@@ -53,6 +53,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"--retries", "x", "echo"}, "invalid --retries"},
 		{[]string{"--halt", "later,fail=1", "echo"}, "invalid --halt"},
 		{[]string{"--keep-order=yes", "echo"}, "takes no value"},
+		{[]string{"echo", "::::"}, ":::: needs at least one file"},
+		{[]string{"echo", ":::", "a", "::::"}, ":::: needs at least one file"},
 	}
 	for _, tt := range tests {
 		_, err := parseArgs(tt.args)
