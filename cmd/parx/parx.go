@@ -182,8 +182,7 @@ func parx(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-chan 
 func keepOrderWindow(jobs, limit int) int {
 	w := max(4*jobs, 64)
 	if limit > 0 {
-		const reserve = 64 // parx's own files, and the pipes of the jobs it is starting
-		w = min(w, (limit-reserve-2*jobs)/2)
+		w = min(w, (limit-fileReserve-2*jobs)/2)
 	}
 	return max(w, jobs)
 }
@@ -335,12 +334,15 @@ func signalName(s os.Signal) string {
 
 // fileJobs is the most jobs that can run at once with limit open files (0: unknown,
 // no bound but maxJobsAtAll): a running job holds its two capture files, and while it
-// starts, the pipe of its fork; parx keeps a reserve for its own files. GNU parallel
+// starts, the pipe of its fork; parx keeps fileReserve for its own. GNU parallel
 // lowers -j the same way, with a warning.
 func fileJobs(limit int) int {
 	if limit <= 0 {
 		return maxJobsAtAll
 	}
-	const reserve = 64
-	return max((limit-reserve)/4, 1)
+	return max((limit-fileReserve)/4, 1)
 }
+
+// fileReserve is the open files that fileJobs and keepOrderWindow leave to parx's own
+// use: its standard streams, inputs, job log, /dev/null and the runtime's.
+const fileReserve = 64
